@@ -1,0 +1,1 @@
+# rules for contrib/ (see the top Makefile.am)

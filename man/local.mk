@@ -1,0 +1,1 @@
+# rules for man/ (see the top Makefile.am)

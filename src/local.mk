@@ -1,0 +1,21 @@
+# The core: every layer but the libc interface, as a convenience library the
+# unit tests link without replacing the process's malloc.
+noinst_LTLIBRARIES += libkslab_core.la
+libkslab_core_la_SOURCES = \
+	src/internal.h src/os.c src/os.h src/arena.c src/arena.h \
+	src/buddy.c src/buddy.h src/page_alloc.c src/page_alloc.h \
+	src/slab.c src/slab.h src/magazine.c src/magazine.h \
+	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \
+	src/fastpath.h src/debug.c src/debug.h src/stats.c src/stats.h \
+	src/options.c src/options.h src/init.c src/init.h
+
+lib_LTLIBRARIES += libkslab.la
+libkslab_la_SOURCES = src/malloc.c
+if KS_CXX
+libkslab_la_SOURCES += src/new.cc
+endif
+libkslab_la_LIBADD = libkslab_core.la
+libkslab_la_LDFLAGS = -version-info 0:0:0 -Wl,--version-script=$(top_srcdir)/src/kslab.map \
+	-Wl,-z,nodelete
+EXTRA_libkslab_la_DEPENDENCIES = src/kslab.map
+EXTRA_DIST += src/kslab.map

@@ -1,0 +1,1 @@
+# rules for tests/ (see the top Makefile.am)
