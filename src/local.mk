@@ -7,13 +7,10 @@ libkslab_core_la_SOURCES = \
 	src/slab.c src/slab.h src/magazine.c src/magazine.h \
 	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \
 	src/fastpath.h src/debug.c src/debug.h src/stats.c src/stats.h \
-	src/options.c src/options.h src/init.c src/init.h
+	src/options.c src/options.h src/init.c src/init.h src/api.c
 
 lib_LTLIBRARIES += libkslab.la
 libkslab_la_SOURCES = src/malloc.c
-if KS_CXX
-libkslab_la_SOURCES += src/new.cc
-endif
 libkslab_la_LIBADD = libkslab_core.la
 libkslab_la_LDFLAGS = -version-info 0:0:0 -Wl,--version-script=$(top_srcdir)/src/kslab.map \
 	-Wl,-z,nodelete

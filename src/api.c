@@ -1,0 +1,313 @@
+/*
+ * api.c - the kernel-style interface of include/kslab.h: object caches,
+ * pages, kmalloc and vmalloc, introspection.
+ *
+ * Each function is the public face of one layer: it boots kslab if this is
+ * the process's first call, checks its arguments (NULL with errno, or a
+ * misuse report for a pointer that is not what it claims to be) and calls
+ * down.  ks_cache_alloc and ks_cache_free go through the per-thread
+ * magazines like malloc does; a cache created with KS_CACHE_POISON or
+ * KS_CACHE_RED_ZONE has none and goes to the slab layer's debug paths.
+ */
+#include "init.h"
+#include "arena.h"
+#include "buddy.h"
+#include "page_alloc.h"
+#include "slab.h"
+#include "magazine.h"
+#include "kmalloc.h"
+#include "vmalloc.h"
+#include "debug.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct ks_slab_cache cache_cache;     /* the kmem_cache cache */
+static int cache_cache_ready;
+static ks_lock_t cache_cache_lock = KS_LOCK_INIT;
+
+ks_export const char *ks_version(void)
+{
+	return KSLAB_VERSION;
+}
+
+/* ---- object caches ------------------------------------------------------ */
+
+static struct ks_slab_cache *cache_cache_get(void)
+{
+	if (!__atomic_load_n(&cache_cache_ready, __ATOMIC_ACQUIRE)) {
+		ks_lock(&cache_cache_lock);
+		if (!cache_cache_ready) {
+			ks__slab_cache_init(&cache_cache, "ks_cache", sizeof(struct ks_cache),
+					    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
+			__atomic_store_n(&cache_cache_ready, 1, __ATOMIC_RELEASE);
+		}
+		ks_unlock(&cache_cache_lock);
+	}
+	return &cache_cache;
+}
+
+ks_export ks_cache_t *ks_cache_create(const char *name, size_t size, size_t align,
+				      unsigned long flags, void (*ctor)(void *))
+{
+	struct ks_cache *c;
+
+	ks_boot();
+	if (!name || (align && !ks_is_pow2(align)) ||
+	    (flags & ~(KS_CACHE_HWCACHE_ALIGN | KS_CACHE_POISON | KS_CACHE_RED_ZONE |
+		       KS_CACHE_PANIC | KS_CACHE_DMA32 | KS_CACHE_NOMAGAZINE))) {
+		errno = EINVAL;
+		goto fail;
+	}
+	c = ks__slab_alloc(cache_cache_get(), KS_GFP_ZERO);
+	if (!c)
+		goto fail;
+	if (ks__slab_cache_init(&c->sc, name, size, align, flags, ctor) != 0) {
+		ks__slab_free(&cache_cache, c);
+		goto fail;
+	}
+	if (ks__mag_cache_init(c, -1) != 0) {
+		ks__slab_cache_fini(&c->sc);
+		ks__slab_free(&cache_cache, c);
+		goto fail;
+	}
+	return c;
+fail:
+	if (flags & KS_CACHE_PANIC) {
+		ks__dprintf(2, "kslab: cannot create cache %s\n", name ? name : "(null)");
+		abort();
+	}
+	return NULL;
+}
+
+ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
+{
+	void *obj;
+
+	if (!c) {
+		errno = EINVAL;
+		return NULL;
+	}
+	obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
+			  : ks__mag_alloc_slow(c, gfp);
+	if (!obj)
+		errno = ENOMEM;
+	return obj;
+}
+
+ks_export void ks_cache_free(ks_cache_t *c, void *obj)
+{
+	if (!obj)
+		return;
+	if (!c || !ks_is_ours(obj) || ks_virt_to_page(obj)->kind != KS_PG_SLAB ||
+	    ks_virt_to_page(obj)->cache != &c->sc)
+		ks__report(KS_ERR_INVALID_FREE, obj, c ? c->sc.name : NULL);
+	if (c->sc.debug)
+		ks__slab_free_debug(&c->sc, obj);
+	else
+		ks__mag_free_slow(c, obj);
+}
+
+ks_export size_t ks_cache_shrink(ks_cache_t *c)
+{
+	if (!c)
+		return 0;
+	ks__mag_drain(c);
+	return ks__slab_shrink(&c->sc);
+}
+
+ks_export int ks_cache_destroy(ks_cache_t *c)
+{
+	size_t live;
+
+	if (!c)
+		return 0;
+	ks__mag_drain_all_threads(c);
+	live = ks__slab_cache_fini(&c->sc);
+	if (live) {
+		ks__dprintf(2, "kslab: cache %s destroyed with %zu objects allocated\n",
+			    c->sc.name, live);
+		errno = EBUSY;
+		return -1;
+	}
+	ks__mag_cache_fini(c);
+	ks__slab_free(&cache_cache, c);
+	return 0;
+}
+
+ks_export size_t ks_cache_object_size(const ks_cache_t *c)
+{
+	return c ? c->sc.object_size : 0;
+}
+
+ks_export const char *ks_cache_name(const ks_cache_t *c)
+{
+	return c ? c->sc.name : NULL;
+}
+
+/* ---- pages -------------------------------------------------------------- */
+
+ks_export size_t ks_page_size(void)
+{
+	return KS_PAGE_SIZE;
+}
+
+ks_export void *ks_alloc_pages(ks_gfp_t gfp, unsigned int order)
+{
+	struct ks_page *pg;
+
+	ks_boot();
+	pg = ks__pages_alloc(gfp, order);
+	if (!pg)
+		return NULL;
+	pg->kind = KS_PG_PAGES;
+	pg->nr_pages = 1ul << order;
+	for (size_t i = 1; i < (1ul << order); i++) {
+		pg[i].kind = KS_PG_TAIL;
+		pg[i].head_delta = (uint32_t)i;
+	}
+	return ks_page_address(pg);
+}
+
+/* The head descriptor of a page-API block at ADDR, or a report. */
+static struct ks_page *pages_head(void *addr, size_t nr)
+{
+	struct ks_page *pg;
+
+	if (!ks_is_ours(addr) || ((uintptr_t)addr & (KS_PAGE_SIZE - 1)))
+		ks__report(KS_ERR_INVALID_FREE, addr, NULL);
+	pg = ks_virt_to_page(addr);
+	if (pg->kind != KS_PG_PAGES || pg->nr_pages != nr)
+		ks__report(pg->kind == KS_PG_BUDDY ? KS_ERR_DOUBLE_FREE : KS_ERR_INVALID_FREE,
+			   addr, NULL);
+	return pg;
+}
+
+ks_export void ks_free_pages(void *addr, unsigned int order)
+{
+	if (!addr)
+		return;
+	if (order > KS_MAX_ORDER)
+		ks__report(KS_ERR_INVALID_FREE, addr, NULL);
+	ks__pages_free(pages_head(addr, 1ul << order), order);
+}
+
+ks_export void *ks_get_free_page(ks_gfp_t gfp)
+{
+	return ks_alloc_pages(gfp, 0);
+}
+
+ks_export void *ks_get_zeroed_page(ks_gfp_t gfp)
+{
+	return ks_alloc_pages(gfp | KS_GFP_ZERO, 0);
+}
+
+ks_export void ks_free_page(void *addr)
+{
+	ks_free_pages(addr, 0);
+}
+
+ks_export void *ks_alloc_pages_exact(size_t size, ks_gfp_t gfp)
+{
+	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
+	struct ks_page *pg;
+
+	ks_boot();
+	if (size == 0 || nr > (1ul << KS_MAX_ORDER)) {
+		errno = size ? ENOMEM : EINVAL;
+		return NULL;
+	}
+	pg = ks__pages_alloc_exact(gfp, nr, 0, KS_PG_PAGES);
+	return pg ? ks_page_address(pg) : NULL;
+}
+
+ks_export void ks_free_pages_exact(void *addr, size_t size)
+{
+	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
+
+	if (!addr)
+		return;
+	ks__pages_free_exact(pages_head(addr, nr), nr);
+}
+
+/* ---- kmalloc and vmalloc ------------------------------------------------ */
+
+ks_export void *ks_kmalloc(size_t size, ks_gfp_t gfp)
+{
+	void *p;
+
+	ks_boot();
+	p = ks__kmalloc(size, gfp);
+	if (p && (gfp & KS_GFP_ZERO) && size <= KS_SLAB_MAX)
+		memset(p, 0, size);
+	return p;
+}
+
+ks_export void *ks_kzalloc(size_t size, ks_gfp_t gfp)
+{
+	return ks_kmalloc(size, gfp | KS_GFP_ZERO);
+}
+
+ks_export void *ks_kcalloc(size_t n, size_t size, ks_gfp_t gfp)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return ks_kzalloc(total, gfp);
+}
+
+ks_export void *ks_krealloc(void *p, size_t size, ks_gfp_t gfp)
+{
+	ks_boot();
+	if (p && size == 0) {
+		ks__kfree(p);
+		return NULL;
+	}
+	return ks__krealloc(p, size, gfp);
+}
+
+ks_export void ks_kfree(void *p)
+{
+	ks__kfree(p);
+}
+
+ks_export size_t ks_ksize(const void *p)
+{
+	return ks__ksize(p);
+}
+
+ks_export void *ks_vmalloc(size_t size)
+{
+	ks_boot();
+	return ks__vmalloc_alloc(size, 0);
+}
+
+ks_export void *ks_vzalloc(size_t size)
+{
+	return ks_vmalloc(size);       /* fresh mappings read as zero */
+}
+
+ks_export void ks_vfree(void *p)
+{
+	if (p && !ks__vmalloc_free(p))
+		ks__report(KS_ERR_INVALID_FREE, p, NULL);
+}
+
+/* ---- introspection ------------------------------------------------------ */
+
+ks_export int ks_check(void)
+{
+	struct ks_list *pos;
+	int broken;
+
+	ks_boot();
+	broken = ks__arena_check() + ks__buddy_check() + ks__vmalloc_check();
+	ks_lock(&ks_slab_caches_lock);
+	ks_list_for_each(pos, &ks_slab_caches)
+		broken += ks__slab_check(ks_list_entry(pos, struct ks_slab_cache, link));
+	ks_unlock(&ks_slab_caches_lock);
+	return broken;
+}

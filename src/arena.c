@@ -1,0 +1,107 @@
+/*
+ * arena.c - sections: the user-space analog of sparsemem's mem_section.
+ *
+ * kslab's "physical memory" is a set of sections, each KS_SECTION_SIZE
+ * (64 MiB) of address space mapped with MAP_NORESERVE and aligned to its
+ * size.  The first KS_SECTION_RESERVED pages of a section hold its page
+ * descriptor array (struct ks_page[KS_SECTION_PAGES], the section's mem_map)
+ * and, right after it, the struct ks_section header.  Because the section
+ * is aligned, virt_to_page() needs no lookup: mask the address down to the
+ * section base, and the descriptor is base + ((p - base) >> PAGE_SHIFT)
+ * (arena.h).  The descriptors cost 48 bytes a page (1.2%), and only those
+ * of pages in use are ever touched, so an idle section costs one OS page of
+ * RSS or so.
+ *
+ * "Is this pointer ours?" is one bit per section in ks_section_bits, a
+ * static bitmap over the 48-bit user address space (512 KiB of BSS, touched
+ * only where sections are).  free() tests it before it trusts a descriptor;
+ * a pointer outside every section goes to the vmalloc table or is an
+ * invalid free.
+ *
+ * Sections are never unmapped while the process lives (a descriptor of a
+ * page that a stale pointer points into must stay readable); memory goes
+ * back to the OS by purging free blocks inside them (buddy.c).
+ *
+ * Locking: arena_lock serialises growth; the bitmap is written under it and
+ * read without it (a bit is set before any page of the section is handed
+ * out, and never cleared).
+ */
+#include "arena.h"
+#include "os.h"
+#include <errno.h>
+
+uint64_t ks_section_bits[1ul << (KS_VA_BITS - KS_SECTION_SHIFT - 6)];
+static ks_lock_t arena_lock = KS_LOCK_INIT;
+static size_t nr_sections;
+
+struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
+{
+	struct ks_page *map;
+	struct ks_section *sec;
+	uintptr_t base, s;
+
+	_Static_assert(sizeof(struct ks_page) == 48, "page descriptor size");
+	base = (uintptr_t)ks__os_map(KS_SECTION_SIZE, KS_SECTION_SIZE, below_4g);
+	if (!base)
+		return NULL;
+	if (base + KS_SECTION_SIZE > (1ul << KS_VA_BITS)) {
+		ks__os_unmap((void *)base, KS_SECTION_SIZE);
+		errno = ENOMEM;
+		return NULL;
+	}
+	map = (struct ks_page *)base;
+	for (size_t i = 0; i < KS_SECTION_RESERVED; i++) {
+		map[i].kind = KS_PG_RESERVED;
+		map[i].zone = (uint8_t)zone;
+		ks_list_init(&map[i].lru);
+	}
+	sec = (struct ks_section *)(base + KS_SECTION_PAGES * sizeof(struct ks_page));
+	sec->base = base;
+	sec->zone = zone;
+	sec->first_pfn = KS_SECTION_RESERVED;
+	sec->free_pages = 0;
+	ks_list_init(&sec->link);
+
+	ks_lock(&arena_lock);
+	s = base >> KS_SECTION_SHIFT;
+	__atomic_or_fetch(&ks_section_bits[s >> 6], 1ul << (s & 63), __ATOMIC_RELEASE);
+	nr_sections++;
+	ks_unlock(&arena_lock);
+	return sec;
+}
+
+size_t ks__arena_mapped(void)
+{
+	return __atomic_load_n(&nr_sections, __ATOMIC_RELAXED) * KS_SECTION_SIZE;
+}
+
+size_t ks__arena_nr_sections(void)
+{
+	return __atomic_load_n(&nr_sections, __ATOMIC_RELAXED);
+}
+
+/* Every set bit must describe a section whose header points back at it. */
+int ks__arena_check(void)
+{
+	int broken = 0;
+	size_t found = 0;
+
+	for (size_t w = 0; w < KS_ARRAY_SIZE(ks_section_bits); w++) {
+		uint64_t bits = ks_section_bits[w];
+		while (bits) {
+			unsigned b = (unsigned)__builtin_ctzl(bits);
+			uintptr_t base = ((w << 6) + b) << KS_SECTION_SHIFT;
+			struct ks_section *sec = ks_page_section((struct ks_page *)base);
+			bits &= bits - 1;
+			found++;
+			if (sec->base != base || sec->first_pfn != KS_SECTION_RESERVED)
+				broken++;
+			if (ks_virt_to_page((void *)(base + 5 * KS_PAGE_SIZE + 17)) !=
+			    (struct ks_page *)base + 5)
+				broken++;
+		}
+	}
+	if (found != ks__arena_nr_sections())
+		broken++;
+	return broken;
+}

@@ -1,0 +1,103 @@
+/* arena.h - sections, page descriptors and virt_to_page (see arena.c). */
+#ifndef KS_ARENA_H
+#define KS_ARENA_H
+#include "internal.h"
+
+/* What a page is used for (ks_page.kind). */
+enum ks_page_kind {
+	KS_PG_NONE = 0,   /* inside a free block, not its head */
+	KS_PG_BUDDY,      /* head of a free block on a free_area list */
+	KS_PG_RESERVED,   /* holds the section's descriptors or header */
+	KS_PG_SLAB,       /* a page of a slab (head_delta leads to its head) */
+	KS_PG_PAGES,      /* page API block: head of ks_alloc_pages memory */
+	KS_PG_LARGE,      /* a large malloc block (kmalloc page path) */
+	KS_PG_TAIL,       /* a later page of a PAGES or LARGE block */
+};
+
+/* ks_page.flags */
+#define KS_PF_CLEAN   0x01  /* every byte of the free block reads as zero
+                               (fresh from mmap or purged) */
+#define KS_PF_PURGED  0x02  /* free block handed back to the OS */
+
+/* The page descriptor, 48 bytes: 1.2% of a 4 KiB page. */
+struct ks_page {
+	struct ks_list lru;          /* free_area list, or the cache's slab list */
+	struct ks_slab_cache *cache; /* slab pages: the owning cache, on every page */
+	union {
+		void *freelist;      /* slab head: first free object */
+		size_t nr_pages;     /* LARGE/PAGES head: pages in the block */
+		uint64_t free_stamp; /* BUDDY head: ms clock when it was freed */
+	};
+	uint32_t head_delta;         /* pages back to the head page (0: a head) */
+	uint16_t inuse;              /* slab head: objects allocated */
+	uint16_t s_off;              /* slab head: offset of object 0 (colour) */
+	uint8_t kind;                /* enum ks_page_kind */
+	uint8_t order;               /* block order (BUDDY, SLAB, PAGES, LARGE) */
+	uint8_t flags;               /* KS_PF_* */
+	uint8_t cpu_idx;             /* slab pages: magazine slot, 0xff none */
+	uint8_t zone;                /* zone id of the section */
+	uint8_t pad[3];
+};
+
+struct ks_section {
+	struct ks_list link;         /* the zone's list of sections */
+	uintptr_t base;
+	unsigned zone;
+	unsigned first_pfn;          /* first page not reserved */
+	size_t free_pages;           /* maintained by the buddy layer */
+};
+
+#define KS_SECTION_RESERVED \
+	((KS_SECTION_PAGES * sizeof(struct ks_page) + sizeof(struct ks_section) + \
+	  KS_PAGE_SIZE - 1) / KS_PAGE_SIZE)
+
+extern uint64_t ks_section_bits[1ul << (KS_VA_BITS - KS_SECTION_SHIFT - 6)];
+
+/* Is P inside a section of kslab's?  O(1): one bit of a static bitmap. */
+static inline bool ks_is_ours(const void *p)
+{
+	uintptr_t s = (uintptr_t)p >> KS_SECTION_SHIFT;
+	if (ks_unlikely(s >= (1ul << (KS_VA_BITS - KS_SECTION_SHIFT))))
+		return false;
+	return (ks_section_bits[s >> 6] >> (s & 63)) & 1;
+}
+
+static inline uintptr_t ks_section_base(const void *p)
+{
+	return (uintptr_t)p & ~(KS_SECTION_SIZE - 1);
+}
+
+/* virt_to_page: a mask, a subtraction, a shift. */
+static inline struct ks_page *ks_virt_to_page(const void *p)
+{
+	uintptr_t base = ks_section_base(p);
+	return (struct ks_page *)base + (((uintptr_t)p - base) >> KS_PAGE_SHIFT);
+}
+
+static inline struct ks_section *ks_page_section(const struct ks_page *pg)
+{
+	uintptr_t base = ks_section_base(pg);
+	return (struct ks_section *)(base + KS_SECTION_PAGES * sizeof(struct ks_page));
+}
+
+static inline size_t ks_page_pfn(const struct ks_page *pg)
+{
+	return (size_t)(pg - (struct ks_page *)ks_section_base(pg));
+}
+
+static inline void *ks_page_address(const struct ks_page *pg)
+{
+	return (void *)(ks_section_base(pg) + (ks_page_pfn(pg) << KS_PAGE_SHIFT));
+}
+
+static inline struct ks_page *ks_page_head(struct ks_page *pg)
+{
+	return pg - pg->head_delta;
+}
+
+/* Map a new section for ZONE (below 4 GiB when DMA32).  NULL: ENOMEM. */
+struct ks_section *ks__arena_grow(unsigned zone, bool below_4g);
+size_t ks__arena_mapped(void);
+size_t ks__arena_nr_sections(void);
+int ks__arena_check(void);
+#endif

@@ -1,0 +1,355 @@
+/*
+ * buddy.c - zones and the binary buddy allocator (mm/page_alloc.c's core).
+ *
+ * Structures.  Each zone keeps free_area[order], a list of the free blocks
+ * of 2^order pages for order 0..KS_MAX_ORDER.  A free block is known by its
+ * head descriptor: kind KS_PG_BUDDY and its order; the other pages of the
+ * block are KS_PG_NONE.  Blocks are naturally aligned within their section,
+ * and since a section is aligned to 64 MiB, a block of 2^order pages is
+ * aligned to 2^order * KS_PAGE_SIZE in the address space too: the page
+ * API and the slab layer rely on that.
+ *
+ * Split and merge.  Allocation takes the first block of the smallest order
+ * that has one and splits it, putting the upper halves back on the lists
+ * below (expand() in the kernel).  Freeing looks at the buddy, pfn ^ (1 <<
+ * order): while it is a free block of the same order, the two merge and the
+ * walk goes up.  Reserved pages (the descriptor array) never read as free,
+ * so no merge crosses into them.
+ *
+ * Zones.  DMA32 holds sections below 4 GiB, NORMAL the rest.  The page
+ * allocator (page_alloc.c) chooses the zone and grows it; this file only
+ * manages what a zone has.
+ *
+ * Clean and purged blocks.  A block's head carries KS_PF_CLEAN when every
+ * byte reads as zero (fresh from mmap, or purged with MADV_DONTNEED), so
+ * calloc and get_zeroed_page can skip the memset.  A merge keeps CLEAN only
+ * if both halves had it.  Purging (the decay of issue 5, and malloc_trim)
+ * walks the free lists and madvises dirty blocks that have been free longer
+ * than the decay time, oldest first by their free_stamp, keeping the
+ * zone's high watermark of dirty pages warm so that a steady workload does
+ * not fault pages in and out.
+ *
+ * Watermarks.  min, low and high are fractions of the zone's managed pages
+ * (1/256, 1/128, 1/64, at least one max-order block): min is a reserve only
+ * KS_GFP_HIGH may take; high is what the purge leaves warm.
+ *
+ * Locking.  One lock per zone guards its lists and counters.  No other
+ * lock is taken under it (madvise is a syscall, not a lock).
+ */
+#include "buddy.h"
+#include "os.h"
+#include <string.h>
+#include <time.h>
+
+struct ks_zone ks_zones[KS_NR_ZONES] = {
+	[KS_ZONE_DMA32] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
+			    .name = "DMA32", .id = KS_ZONE_DMA32 },
+	[KS_ZONE_NORMAL] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
+			     .name = "Normal", .id = KS_ZONE_NORMAL },
+};
+
+uint64_t ks__clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void ks__buddy_init(void)
+{
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+			ks_list_init(&ks_zones[z].free_area[o]);
+		ks_list_init(&ks_zones[z].sections);
+	}
+}
+
+static void set_wmarks(struct ks_zone *z)
+{
+	size_t floor = 1ul << KS_MAX_ORDER;
+	size_t min = z->managed_pages / 256;
+	z->wmark[KS_WMARK_MIN] = min;
+	z->wmark[KS_WMARK_LOW] = min * 2;
+	z->wmark[KS_WMARK_HIGH] = min * 4 > floor ? min * 4 : floor;
+}
+
+static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
+		     uint8_t flags, uint64_t stamp)
+{
+	pg->kind = KS_PG_BUDDY;
+	pg->order = (uint8_t)order;
+	pg->flags = flags;
+	pg->free_stamp = stamp;
+	pg->cache = NULL;
+	pg->head_delta = 0;
+	ks_list_add(&pg->lru, &z->free_area[order]);
+	z->nr_free[order]++;
+	z->free_pages += 1ul << order;
+	if (!(flags & KS_PF_PURGED))
+		z->dirty_pages += 1ul << order;
+	ks_page_section(pg)->free_pages += 1ul << order;
+}
+
+static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
+{
+	ks_list_del(&pg->lru);
+	z->nr_free[order]--;
+	z->free_pages -= 1ul << order;
+	if (!(pg->flags & KS_PF_PURGED))
+		z->dirty_pages -= 1ul << order;
+	ks_page_section(pg)->free_pages -= 1ul << order;
+	pg->kind = KS_PG_NONE;
+}
+
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order)
+{
+	struct ks_page *pg;
+	unsigned o;
+	uint8_t flags;
+
+	ks_lock(&z->lock);
+	for (o = order; o < KS_NR_ORDERS; o++)
+		if (!ks_list_empty(&z->free_area[o]))
+			break;
+	if (o == KS_NR_ORDERS) {
+		ks_unlock(&z->lock);
+		return NULL;
+	}
+	pg = ks_list_entry(z->free_area[o].next, struct ks_page, lru);
+	flags = pg->flags;
+	area_del(z, pg, o);
+	while (o > order) {             /* expand(): halves go back down */
+		o--;
+		area_add(z, pg + (1ul << o), o, flags, pg->free_stamp);
+	}
+	ks_unlock(&z->lock);
+	pg->order = (uint8_t)order;
+	pg->flags = flags & KS_PF_CLEAN;
+	pg->head_delta = 0;
+	return pg;
+}
+
+/* Merge PG (2^order pages, not on any list) with its free buddies and put
+ * the result on its free list.  Caller holds z->lock. */
+static void free_locked(struct ks_zone *z, struct ks_page *pg, unsigned order,
+			uint8_t flags, uint64_t stamp)
+{
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
+	size_t pfn = ks_page_pfn(pg);
+
+	while (order < KS_MAX_ORDER) {
+		struct ks_page *buddy = base + (pfn ^ (1ul << order));
+		if (buddy->kind != KS_PG_BUDDY || buddy->order != order)
+			break;
+		flags &= buddy->flags;
+		area_del(z, buddy, order);
+		pfn &= ~(1ul << order);
+		order++;
+	}
+	area_add(z, base + pfn, order, flags, stamp);
+}
+
+void ks__buddy_free(struct ks_page *pg, unsigned order)
+{
+	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
+	uint8_t flags = pg->flags & KS_PF_CLEAN;
+
+	KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_RESERVED);
+	ks_lock(&z->lock);
+	free_locked(z, pg, order, flags, ks__clock_ms());
+	ks_unlock(&z->lock);
+}
+
+void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec)
+{
+	struct ks_page *base = (struct ks_page *)sec->base;
+	size_t pfn = sec->first_pfn;
+
+	ks_lock(&z->lock);
+	ks_list_add_tail(&sec->link, &z->sections);
+	while (pfn < KS_SECTION_PAGES) {
+		unsigned order = (unsigned)__builtin_ctzl(pfn);
+		if (order > KS_MAX_ORDER)
+			order = KS_MAX_ORDER;
+		while (pfn + (1ul << order) > KS_SECTION_PAGES)
+			order--;
+		area_add(z, base + pfn, order, KS_PF_CLEAN | KS_PF_PURGED, 0);
+		pfn += 1ul << order;
+	}
+	z->managed_pages += KS_SECTION_PAGES - sec->first_pfn;
+	set_wmarks(z);
+	ks_unlock(&z->lock);
+}
+
+/* Oldest dirty block freed at or before CUTOFF, from the tails of the free
+ * lists (area_add puts fresh blocks at the heads).  Caller holds z->lock. */
+static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
+				    unsigned *order)
+{
+	for (int o = KS_MAX_ORDER; o >= 0; o--) {
+		struct ks_list *pos;
+		for (pos = z->free_area[o].prev; pos != &z->free_area[o]; pos = pos->prev) {
+			struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+			if (pg->flags & KS_PF_PURGED)
+				continue;
+			if (pg->free_stamp > cutoff)
+				break;
+			*order = (unsigned)o;
+			return pg;
+		}
+	}
+	return NULL;
+}
+
+static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool lazy)
+{
+	size_t purged = 0;
+	struct ks_page *pg;
+	unsigned order;
+
+	ks_lock(&z->lock);
+	while (z->dirty_pages > keep && (pg = oldest_dirty(z, cutoff, &order))) {
+		uint64_t stamp = pg->free_stamp;
+		area_del(z, pg, order);
+		ks_unlock(&z->lock);       /* madvise outside the lock */
+		purged += ks__os_purge(ks_page_address(pg), KS_PAGE_SIZE << order, lazy);
+		ks_lock(&z->lock);
+		free_locked(z, pg, order,
+			    KS_PF_PURGED | (lazy ? 0 : KS_PF_CLEAN), stamp);
+	}
+	z->purged_bytes += purged;
+	ks_unlock(&z->lock);
+	return purged;
+}
+
+size_t ks__buddy_purge(uint64_t cutoff_ms, size_t keep_pages, bool lazy)
+{
+	size_t purged = 0;
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		purged += purge_zone(&ks_zones[z], cutoff_ms, keep_pages, lazy);
+	return purged;
+}
+
+size_t ks__buddy_free_bytes(void)
+{
+	size_t pages = 0;
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		pages += __atomic_load_n(&ks_zones[z].free_pages, __ATOMIC_RELAXED);
+	return pages * KS_PAGE_SIZE;
+}
+
+/* Every free block is aligned, marked, of its list's order, not mergeable
+ * with a free buddy; the counters add up per zone and per section. */
+static int check_zone(struct ks_zone *z)
+{
+	int broken = 0;
+	size_t free_pages = 0, dirty = 0, sec_free = 0;
+	struct ks_list *pos;
+
+	ks_lock(&z->lock);
+	for (unsigned o = 0; o < KS_NR_ORDERS; o++) {
+		size_t n = 0;
+		ks_list_for_each(pos, &z->free_area[o]) {
+			struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+			size_t pfn = ks_page_pfn(pg);
+			struct ks_page *buddy = pg - pfn + (pfn ^ (1ul << o));
+			n++;
+			free_pages += 1ul << o;
+			if (!(pg->flags & KS_PF_PURGED))
+				dirty += 1ul << o;
+			if (pg->kind != KS_PG_BUDDY || pg->order != o)
+				broken++;
+			if (pfn & ((1ul << o) - 1))
+				broken++;
+			if (pfn < KS_SECTION_RESERVED)
+				broken++;
+			if (o < KS_MAX_ORDER && buddy->kind == KS_PG_BUDDY &&
+			    buddy->order == o)
+				broken++;          /* should have merged */
+			for (size_t i = 1; i < (1ul << o); i++)
+				if (pg[i].kind == KS_PG_BUDDY)
+					broken++;
+		}
+		if (n != z->nr_free[o])
+			broken++;
+	}
+	ks_list_for_each(pos, &z->sections)
+		sec_free += ks_list_entry(pos, struct ks_section, link)->free_pages;
+	if (free_pages != z->free_pages || dirty != z->dirty_pages ||
+	    sec_free != z->free_pages || z->free_pages > z->managed_pages)
+		broken++;
+	ks_unlock(&z->lock);
+	return broken;
+}
+
+int ks__buddy_check(void)
+{
+	int broken = 0;
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		broken += check_zone(&ks_zones[z]);
+	return broken;
+}
+
+void ks__buddy_lock_all(void)
+{
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		ks_lock(&ks_zones[z].grow_lock);
+		ks_lock(&ks_zones[z].lock);
+	}
+}
+
+void ks__buddy_unlock_all(bool reinit)
+{
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		if (reinit) {
+			ks_lock_reinit(&ks_zones[z].lock);
+			ks_lock_reinit(&ks_zones[z].grow_lock);
+		} else {
+			ks_unlock(&ks_zones[z].lock);
+			ks_unlock(&ks_zones[z].grow_lock);
+		}
+	}
+}
+
+/* Take the single page PG out of the free block that holds it, giving the
+ * rest of the block back as smaller blocks.  False if PG is not free. */
+bool ks__buddy_claim(struct ks_page *pg)
+{
+	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
+	size_t pfn = ks_page_pfn(pg), hp = 0;
+	struct ks_page *head = NULL;
+	unsigned order;
+	uint8_t flags;
+	uint64_t stamp;
+
+	ks_lock(&z->lock);
+	for (order = 0; order < KS_NR_ORDERS; order++) {
+		hp = pfn & ~((1ul << order) - 1);
+		if (base[hp].kind == KS_PG_BUDDY && base[hp].order >= order) {
+			head = base + hp;
+			break;
+		}
+	}
+	if (!head || pfn < KS_SECTION_RESERVED) {
+		ks_unlock(&z->lock);
+		return false;
+	}
+	order = head->order;
+	flags = head->flags;
+	stamp = head->free_stamp;
+	area_del(z, head, order);
+	while (order > 0) {           /* keep the half that holds pfn */
+		order--;
+		if (pfn >= hp + (1ul << order)) {
+			area_add(z, base + hp, order, flags, stamp);
+			hp += 1ul << order;
+		} else {
+			area_add(z, base + hp + (1ul << order), order, flags, stamp);
+		}
+	}
+	ks_unlock(&z->lock);
+	pg->flags = 0;
+	pg->kind = KS_PG_NONE;
+	return true;
+}

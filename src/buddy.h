@@ -1,0 +1,46 @@
+/* buddy.h - zones and the binary buddy allocator (see buddy.c). */
+#ifndef KS_BUDDY_H
+#define KS_BUDDY_H
+#include "internal.h"
+#include "arena.h"
+
+enum { KS_ZONE_DMA32, KS_ZONE_NORMAL, KS_NR_ZONES };
+enum { KS_WMARK_MIN, KS_WMARK_LOW, KS_WMARK_HIGH, KS_NR_WMARKS };
+
+struct ks_zone {
+	ks_lock_t lock;                       /* free_area, counters, sections */
+	const char *name;
+	unsigned id;
+	struct ks_list free_area[KS_NR_ORDERS];
+	size_t nr_free[KS_NR_ORDERS];         /* blocks on each list */
+	size_t free_pages;                    /* pages in free blocks */
+	size_t dirty_pages;                   /* free pages not yet purged */
+	size_t managed_pages;                 /* pages of its sections */
+	size_t wmark[KS_NR_WMARKS];
+	struct ks_list sections;
+	ks_lock_t grow_lock;                  /* one grower at a time */
+	uint64_t purged_bytes;                /* handed back over the life */
+};
+
+extern struct ks_zone ks_zones[KS_NR_ZONES];
+
+void ks__buddy_init(void);
+/* Take a block of 2^order pages; NULL if the zone has none.  The head's
+ * flags carry KS_PF_CLEAN when every byte of the block reads as zero. */
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order);
+/* Give back a block (head page, order); DIRTY unless the caller knows it
+ * is still zero.  Coalesces with free buddies. */
+void ks__buddy_free(struct ks_page *pg, unsigned order);
+/* Give a new section's pages to its zone. */
+void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec);
+/* Purge dirty free blocks freed at or before CUTOFF_MS (UINT64_MAX: all),
+ * keeping KEEP_PAGES dirty pages warm per zone.  Returns bytes purged. */
+size_t ks__buddy_purge(uint64_t cutoff_ms, size_t keep_pages, bool lazy);
+size_t ks__buddy_free_bytes(void);
+bool ks__buddy_claim(struct ks_page *pg);
+int ks__buddy_check(void);
+/* The lock order's zone part, for fork. */
+void ks__buddy_lock_all(void);
+void ks__buddy_unlock_all(bool reinit);
+uint64_t ks__clock_ms(void);
+#endif

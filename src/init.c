@@ -1,0 +1,116 @@
+/*
+ * init.c - boot, thread attach and detach, fork.
+ *
+ * Boot (the kernel's mm_init with bootmem) comes in two steps.  The core
+ * step reads the OS page size and KSLAB_OPTIONS, sets up the zones, the
+ * magazine caches and the forty kmalloc caches; it calls nothing that can
+ * allocate (getenv does not), so the first malloc of the process, which may
+ * come from the dynamic loader or libc's own start-up, can run it.  The
+ * static storage of the caches and zones is the bootmem: nothing is
+ * allocated for them.  The second step runs once the core is up and may
+ * recurse into malloc: it creates the pthread key whose destructor gives
+ * an exiting thread's magazines back, and registers the fork handlers.
+ *
+ * Fork.  The prepare handler takes every allocator lock in the lock order
+ * (threads, caches, depots, slab caches, vmalloc, zones); the parent
+ * releases them; the child re-initialises them, and the magazines of the
+ * threads that did not survive the fork go back to the depots, so the
+ * child can allocate at once and loses nothing.
+ *
+ * Exit.  Under KSLAB_OPTIONS=stats a destructor prints the statistics and
+ * a slabinfo table to stderr.
+ */
+#include "init.h"
+#include "os.h"
+#include "buddy.h"
+#include "slab.h"
+#include "magazine.h"
+#include "kmalloc.h"
+#include "vmalloc.h"
+#include "options.h"
+#include "stats.h"
+#include <stdlib.h>
+
+int ks_boot_state;
+static ks_lock_t boot_lock = KS_LOCK_INIT;
+static int late_done;
+
+static void fork_prepare(void)
+{
+	struct ks_list *pos;
+
+	ks__mag_lock_all();
+	ks_lock(&ks_slab_caches_lock);
+	ks_list_for_each(pos, &ks_slab_caches)
+		ks_lock(&ks_list_entry(pos, struct ks_slab_cache, link)->lock);
+	ks__vmalloc_lock();
+	ks__buddy_lock_all();
+}
+
+static void fork_release(bool child)
+{
+	struct ks_list *pos;
+
+	ks__buddy_unlock_all(child);
+	ks__vmalloc_unlock(child);
+	ks_list_for_each(pos, &ks_slab_caches) {
+		ks_lock_t *l = &ks_list_entry(pos, struct ks_slab_cache, link)->lock;
+		if (child)
+			ks_lock_reinit(l);
+		else
+			ks_unlock(l);
+	}
+	if (child)
+		ks_lock_reinit(&ks_slab_caches_lock);
+	else
+		ks_unlock(&ks_slab_caches_lock);
+	ks__mag_unlock_all(child);
+}
+
+static void fork_parent(void) { fork_release(false); }
+static void fork_child(void) { fork_release(true); }
+
+static void boot_core(void)
+{
+	ks__os_init();
+	ks__options_parse(getenv("KSLAB_OPTIONS"));
+	ks__buddy_init();
+	ks__mag_init();
+	ks__kmalloc_init();
+}
+
+/* What may allocate: runs after the core is up, once. */
+static void boot_late(void)
+{
+	pthread_key_t key;
+
+	if (__atomic_exchange_n(&late_done, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (pthread_key_create(&key, ks__mag_thread_exit) == 0)
+		ks__mag_set_thread_key(key);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	__atomic_store_n(&ks_boot_state, 3, __ATOMIC_RELEASE);
+}
+
+void ks__boot_slow(void)
+{
+	ks_lock(&boot_lock);
+	if (ks_boot_state < 2) {
+		boot_core();
+		__atomic_store_n(&ks_boot_state, 2, __ATOMIC_RELEASE);
+	}
+	ks_unlock(&boot_lock);
+	boot_late();
+}
+
+__attribute__((constructor)) static void ks_constructor(void)
+{
+	ks_boot();
+	boot_late();
+}
+
+__attribute__((destructor)) static void ks_destructor(void)
+{
+	if (ks_boot_state >= 2 && ks_opt.stats)
+		ks__stats_print(2, true);
+}

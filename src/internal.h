@@ -1,0 +1,154 @@
+/*
+ * internal.h - what every layer of kslab shares: the glossary, the
+ * configuration constants, locks, lists and assertions.
+ *
+ * Glossary
+ * --------
+ * OS page     the kernel's page, ks_os_page_size bytes, read at boot with
+ *             sysconf (4 KiB on x86-64, 4, 16 or 64 KiB on aarch64).  It
+ *             matters only where kslab talks to the OS: mmap lengths and
+ *             madvise ranges are rounded to it.
+ * page        kslab's own unit, KS_PAGE_SIZE (4 KiB) bytes, the analog of a
+ *             physical page frame.  Every page has a descriptor, struct
+ *             ks_page, and a page frame number (pfn) within its section.
+ * section     a KS_SECTION_SIZE (64 MiB) mmap'd region aligned to its size;
+ *             its first pages hold the descriptor array, so that
+ *             virt_to_page() is a mask, a subtraction and a shift.  The
+ *             analog of a sparsemem section with its mem_map.
+ * zone        a set of sections that share buddy free lists: DMA32 (every
+ *             address below 4 GiB) and NORMAL.
+ * block       2^order contiguous pages, naturally aligned within its
+ *             section; the buddy allocator's unit.
+ * slab        a block carved into objects of one cache.
+ * cache       a ks_cache: objects of one size, their slabs on full, partial
+ *             and empty lists, and in front of them a depot of magazines.
+ * magazine    an array of pointers to free objects of one cache; a thread
+ *             holds a loaded and a previous magazine per cache (the per-CPU
+ *             array_cache of the kernel's SLAB).
+ * class       one of the kmalloc size classes, each served by a cache.
+ * large block a malloc block above the largest class: whole pages from the
+ *             page allocator, or above KS_PAGE_PATH_MAX its own mapping
+ *             (the vmalloc path).
+ *
+ * Calls go down only: malloc -> kmalloc -> magazine -> slab -> page_alloc ->
+ * buddy -> arena -> os, and vmalloc -> os.
+ */
+#ifndef KS_INTERNAL_H
+#define KS_INTERNAL_H
+
+#include "config.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include "kslab.h"
+
+/* ---- configuration ------------------------------------------------------ */
+#define KS_PAGE_SHIFT     12
+#define KS_PAGE_SIZE      (1ul << KS_PAGE_SHIFT)
+#define KS_SECTION_SHIFT  26
+#define KS_SECTION_SIZE   (1ul << KS_SECTION_SHIFT)
+#define KS_SECTION_PAGES  (1ul << (KS_SECTION_SHIFT - KS_PAGE_SHIFT))
+#define KS_NR_ORDERS      (KS_MAX_ORDER + 1)
+#define KS_VA_BITS        48           /* user addresses kslab maps below */
+#define KS_CACHE_LINE     64
+#define KS_MIN_ALIGN      16           /* what malloc guarantees, as glibc */
+#define KS_SLAB_MAX       32768        /* largest kmalloc class */
+#define KS_PAGE_PATH_MAX  (KS_PAGE_SIZE << KS_MAX_ORDER) /* 4 MiB */
+#define KS_NR_CLASSES     40           /* kmalloc classes 16 B .. 32 KiB */
+
+#ifdef KS_DEBUG
+static const bool ks_config_debug = true;
+#else
+static const bool ks_config_debug = false;
+#endif
+#ifdef KS_STATS
+static const bool ks_config_stats = true;
+#else
+static const bool ks_config_stats = false;
+#endif
+
+/* ---- compiler ----------------------------------------------------------- */
+#define ks_likely(x)    __builtin_expect(!!(x), 1)
+#define ks_unlikely(x)  __builtin_expect(!!(x), 0)
+#define ks_noinline     __attribute__((noinline))
+#define ks_cold         __attribute__((cold, noinline))
+#define ks_hidden       __attribute__((visibility("hidden")))
+#define ks_export       __attribute__((visibility("default")))
+#define ks_container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
+#define ks_align_up(x, a)   (((x) + ((a) - 1)) & ~((uintptr_t)(a) - 1))
+#define ks_align_down(x, a) ((x) & ~((uintptr_t)(a) - 1))
+#define ks_is_pow2(x)       ((x) != 0 && ((x) & ((x) - 1)) == 0)
+#define KS_ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+
+static inline unsigned ks_log2_floor(size_t x)
+{
+	return 63u - (unsigned)__builtin_clzl(x);
+}
+
+static inline unsigned ks_log2_ceil(size_t x)
+{
+	return x <= 1 ? 0 : ks_log2_floor(x - 1) + 1;
+}
+
+/* ---- assertions: three tiers -------------------------------------------
+ * KS_BUG_ON    always on: a broken invariant that would corrupt memory
+ * KS_ASSERT    on with --enable-debug, compiled (never run) otherwise
+ * ks__*_check  the per-layer invariant walks the unit tests call
+ */
+void ks__panic(const char *file, int line, const char *what) ks_cold
+	__attribute__((noreturn));
+#define KS_BUG_ON(c) \
+	do { if (ks_unlikely(c)) ks__panic(__FILE__, __LINE__, #c); } while (0)
+#define KS_ASSERT(c) \
+	do { if (ks_config_debug && ks_unlikely(!(c))) \
+		ks__panic(__FILE__, __LINE__, #c); } while (0)
+
+/* ---- locks: a pthread mutex (never allocates, fork handled in init.c) -- */
+typedef pthread_mutex_t ks_lock_t;
+#define KS_LOCK_INIT PTHREAD_MUTEX_INITIALIZER
+static inline void ks_lock(ks_lock_t *l) { pthread_mutex_lock(l); }
+static inline bool ks_trylock(ks_lock_t *l) { return pthread_mutex_trylock(l) == 0; }
+static inline void ks_unlock(ks_lock_t *l) { pthread_mutex_unlock(l); }
+static inline void ks_lock_reinit(ks_lock_t *l) { pthread_mutex_init(l, NULL); }
+
+/* ---- doubly linked circular lists (the kernel's list_head) ------------- */
+struct ks_list {
+	struct ks_list *next, *prev;
+};
+#define KS_LIST_INIT(name) { &(name), &(name) }
+static inline void ks_list_init(struct ks_list *l) { l->next = l->prev = l; }
+static inline bool ks_list_empty(const struct ks_list *l) { return l->next == l; }
+static inline void ks_list_add(struct ks_list *n, struct ks_list *head)
+{
+	n->next = head->next;
+	n->prev = head;
+	head->next->prev = n;
+	head->next = n;
+}
+static inline void ks_list_add_tail(struct ks_list *n, struct ks_list *head)
+{
+	ks_list_add(n, head->prev);
+}
+static inline void ks_list_del(struct ks_list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = n;
+}
+#define ks_list_entry(p, type, member) ks_container_of(p, type, member)
+#define ks_list_for_each(pos, head) \
+	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+#define ks_list_for_each_safe(pos, tmp, head) \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
+	     (pos) = (tmp), (tmp) = (pos)->next)
+
+/* ---- small helpers that never allocate --------------------------------- */
+/* A formatter into a caller's buffer: %s %d %u %zu %lu %x %lx %p %c %%. */
+int ks__snprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ks__write_all(int fd, const char *buf, size_t len);
+void ks__dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* KS_INTERNAL_H */

@@ -1,0 +1,247 @@
+/*
+ * kmalloc.c - size classes over the slab layer, and the routing of every
+ * malloc-family block by size: slab class, page path, or vmalloc.
+ *
+ * Classes.  40 caches, kmalloc-16 to kmalloc-32768: 16-byte steps up to
+ * 128 B, then four classes per doubling (160, 192, 224, 256, 320, ...), so
+ * an allocation wastes at most 25% of its block (at most 20% above 128 B).
+ * Sizes up to 1 KiB find their class by one table load; larger ones by a
+ * count of leading zeros.  Power-of-two classes have no colour and no
+ * leftover, so their objects are naturally aligned: memalign serves
+ * alignments up to 32 KiB from them.
+ *
+ * Page path.  Above 32 KiB and up to 4 MiB a block is whole pages from the
+ * page allocator, exact (the tail of the power-of-two block is freed at
+ * once); its head descriptor says KS_PG_LARGE and holds the page count, so
+ * free needs no header.  realloc shrinks such a block in place and grows
+ * it in place when the pages after it are free.
+ *
+ * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
+ *
+ * free.  The fast path (fastpath.h) handles an object of a kmalloc cache
+ * whose thread magazine has room.  Everything else comes to ks__kfree:
+ * full magazines, page-path blocks, vmalloc blocks, objects of debug
+ * caches, and pointers kslab never gave, which are reported.
+ */
+#include "kmalloc.h"
+#include "page_alloc.h"
+#include "vmalloc.h"
+#include "debug.h"
+#include "options.h"
+#include "stats.h"
+#include <errno.h>
+#include <string.h>
+
+struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
+static size_t large_pages, large_count;   /* page-path blocks, atomics */
+
+const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1] = {
+	0, 0, 1, 2, 3, 4, 5, 6, 7,        /* 0..128 by 16 */
+	8, 8, 9, 9, 10, 10, 11, 11,       /* ..256 by 32 */
+	12, 12, 12, 12, 13, 13, 13, 13,   /* ..512 by 64 */
+	14, 14, 14, 14, 15, 15, 15, 15,
+	16, 16, 16, 16, 16, 16, 16, 16,   /* ..1024 by 128 */
+	17, 17, 17, 17, 17, 17, 17, 17,
+	18, 18, 18, 18, 18, 18, 18, 18,
+	19, 19, 19, 19, 19, 19, 19, 19,
+};
+
+void ks__kmalloc_init(void)
+{
+	unsigned long flags = 0;
+	char name[KS_CACHE_NAME_MAX];
+
+	if (ks_opt.poison)
+		flags |= KS_CACHE_POISON;
+	if (ks_opt.redzone)
+		flags |= KS_CACHE_RED_ZONE;
+	for (unsigned i = 0; i < KS_NR_CLASSES; i++) {
+		struct ks_cache *c = &ks_kmalloc_caches[i];
+		size_t size = ks_class_size(i);
+		ks__snprintf(name, sizeof(name), "kmalloc-%zu", size);
+		KS_BUG_ON(ks__slab_cache_init(&c->sc, name, size, KS_MIN_ALIGN, flags, NULL));
+		KS_BUG_ON(ks__mag_cache_init(c, (int)i));
+		c->sc.max_empty = size >= 4096 ? 1 : 2;
+		KS_ASSERT(ks_size_class(size) == i);
+	}
+}
+
+void ks__large_stats(size_t *bytes, size_t *count)
+{
+	*bytes = __atomic_load_n(&large_pages, __ATOMIC_RELAXED) * KS_PAGE_SIZE;
+	*count = __atomic_load_n(&large_count, __ATOMIC_RELAXED);
+}
+
+static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
+{
+	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
+	struct ks_page *pg = ks__pages_alloc_exact(gfp, nr, align_order, KS_PG_LARGE);
+
+	if (!pg)
+		return NULL;
+	__atomic_add_fetch(&large_pages, nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&large_count, 1, __ATOMIC_RELAXED);
+	return ks_page_address(pg);
+}
+
+static void large_free(struct ks_page *pg)
+{
+	size_t nr = pg->nr_pages;
+	__atomic_sub_fetch(&large_pages, nr, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&large_count, 1, __ATOMIC_RELAXED);
+	ks__pages_free_exact(pg, nr);
+}
+
+static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
+{
+	struct ks_cache *c = &ks_kmalloc_caches[cls];
+	if (c->sc.debug)
+		return ks__slab_alloc_debug(&c->sc, gfp, size);
+	return ks__mag_alloc_slow(c, gfp);
+}
+
+void *ks__kmalloc(size_t size, ks_gfp_t gfp)
+{
+	void *p;
+
+	if (size <= KS_SLAB_MAX)
+		p = class_alloc(ks_size_class(size ? size : 1), size, gfp);
+	else if (size <= KS_PAGE_PATH_MAX)
+		p = large_alloc(size, 0, gfp);
+	else
+		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0);
+	if (!p) {
+		errno = ENOMEM;
+		if (ks_opt.verbose && !(gfp & KS_GFP_NOWARN))
+			ks__dprintf(2, "kslab: allocation of %zu bytes failed\n", size);
+	}
+	return p;
+}
+
+void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
+{
+	size_t need = size > align ? size : align;
+	void *p = NULL;
+
+	if (align <= KS_MIN_ALIGN)
+		return ks__kmalloc(size, gfp);
+	if (need <= KS_SLAB_MAX && !ks_kmalloc_caches[0].sc.debug) {
+		unsigned cls = ks_size_class(need);
+		while (ks_class_size(cls) % align)
+			cls++;                     /* a power of two comes soon */
+		p = class_alloc(cls, size, gfp);
+	} else if (ks_align_up(size, KS_PAGE_SIZE) <= KS_PAGE_PATH_MAX &&
+		   align <= KS_PAGE_PATH_MAX) {
+		unsigned order = align > KS_PAGE_SIZE ?
+				 ks_log2_ceil(align >> KS_PAGE_SHIFT) : 0;
+		p = large_alloc(size ? size : 1, order, gfp);
+	} else if (!(gfp & KS_GFP_DMA32)) {
+		p = ks__vmalloc_alloc(size ? size : 1, align);
+	}
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+static ks_cold void invalid_free(const void *p, const char *cache)
+{
+	ks__report(KS_ERR_INVALID_FREE, p, cache);
+}
+
+void ks__kfree(void *p)
+{
+	struct ks_page *pg;
+
+	if (!p)
+		return;
+	if (!ks_is_ours(p)) {
+		if (!ks__vmalloc_free(p))
+			invalid_free(p, NULL);
+		return;
+	}
+	pg = ks_virt_to_page(p);
+	switch (pg->kind) {
+	case KS_PG_SLAB: {
+		struct ks_slab_cache *sc = pg->cache;
+		if (sc->debug) {
+			ks__slab_free_debug(sc, p);
+		} else if (sc->flags & KS_CACHE_INTERNAL) {
+			invalid_free(p, sc->name);
+		} else {
+			if (!ks__slab_object_start(sc, p))
+				invalid_free(p, sc->name);
+			ks__mag_free_slow(ks_container_of(sc, struct ks_cache, sc), p);
+		}
+		return;
+	}
+	case KS_PG_LARGE:
+		if (ks_page_address(pg) != p)
+			invalid_free(p, NULL);
+		large_free(pg);
+		return;
+	default:
+		invalid_free(p, NULL);
+	}
+}
+
+size_t ks__ksize(const void *p)
+{
+	struct ks_page *pg;
+
+	if (!p)
+		return 0;
+	if (!ks_is_ours(p))
+		return ks__vmalloc_usable(p);
+	pg = ks_virt_to_page(p);
+	if (pg->kind == KS_PG_SLAB)
+		return ks__slab_usable(pg->cache, p);
+	if (pg->kind == KS_PG_LARGE && pg->head_delta == 0)
+		return pg->nr_pages << KS_PAGE_SHIFT;
+	return 0;
+}
+
+/* Resize a page-path block in place; false if it must move. */
+static bool large_resize(struct ks_page *pg, size_t size)
+{
+	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT, old = pg->nr_pages;
+
+	if (size <= KS_SLAB_MAX || size > KS_PAGE_PATH_MAX)
+		return false;
+	if (nr < old)
+		ks__pages_shrink_exact(pg, nr);
+	else if (nr > old && !ks__pages_grow_exact(pg, nr))
+		return false;
+	if (nr > old)
+		__atomic_add_fetch(&large_pages, nr - old, __ATOMIC_RELAXED);
+	else
+		__atomic_sub_fetch(&large_pages, old - nr, __ATOMIC_RELAXED);
+	return true;
+}
+
+void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
+{
+	size_t old;
+	void *q;
+
+	if (!p)
+		return ks__kmalloc(size, gfp);
+	old = ks__ksize(p);
+	if (old == 0)
+		invalid_free(p, NULL);
+	if (ks_is_ours(p)) {
+		struct ks_page *pg = ks_virt_to_page(p);
+		if (pg->kind == KS_PG_SLAB && !pg->cache->debug &&
+		    size <= old && size > old / 2)
+			return p;
+		if (pg->kind == KS_PG_LARGE && large_resize(pg, size))
+			return p;
+	} else if (size > KS_PAGE_PATH_MAX) {
+		return ks__vmalloc_realloc(p, size);
+	}
+	q = ks__kmalloc(size, gfp);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	ks__kfree(p);
+	return q;
+}

@@ -1,0 +1,39 @@
+/* kmalloc.h - size classes and the kmalloc caches (kmalloc.c). */
+#ifndef KS_KMALLOC_H
+#define KS_KMALLOC_H
+#include "internal.h"
+#include "magazine.h"
+
+#define KS_SMALL_MAX 1024           /* sizes the lookup table covers */
+
+extern struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
+extern const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1];
+
+/* The class of SIZE (1..KS_SLAB_MAX); 16-byte steps to 128 B, then four
+ * classes per doubling, so no allocation wastes more than 25%. */
+static inline unsigned ks_size_class(size_t size)
+{
+	if (size <= KS_SMALL_MAX)
+		return ks_small_class[(size + 15) >> 4];
+	size_t s = size - 1;
+	unsigned lg = ks_log2_floor(s);
+	return 8 + (lg - 7) * 4 + (unsigned)((s >> (lg - 2)) & 3);
+}
+
+static inline size_t ks_class_size(unsigned cls)
+{
+	if (cls < 8)
+		return (size_t)(cls + 1) * 16;
+	unsigned k = cls - 8, lg = 7 + k / 4;
+	return (size_t)(5 + k % 4) << (lg - 2);
+}
+
+void ks__kmalloc_init(void);
+void *ks__kmalloc(size_t size, ks_gfp_t gfp);
+void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp);
+/* free() beyond the fast path: every kind of pointer, NULL included. */
+void ks__kfree(void *p);
+/* Usable bytes of P; 0 if kslab did not give P. */
+size_t ks__ksize(const void *p);
+void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);
+#endif

@@ -1,0 +1,599 @@
+/*
+ * magazine.c - per-thread magazines and per-cache depots: the per-CPU
+ * layer of the kernel's SLAB, as Bonwick and Adams built it for libumem
+ * ("Magazines and Vmem", USENIX 2001).
+ *
+ * 1. Overview.  A magazine is an array of pointers to free objects of one
+ *    cache.  Every thread holds, per cache, a loaded and a previous
+ *    magazine (struct ks_cpu_cache): allocation pops from loaded, free
+ *    pushes onto it, and neither takes a lock or an atomic: the fast path
+ *    is in fastpath.h.  When loaded is empty (on alloc) or full (on free)
+ *    and previous is the opposite, the two are swapped, so a thread that
+ *    alternates allocs and frees around a magazine boundary does not
+ *    thrash.  Only when both are unsuitable does the thread go to the
+ *    cache's depot, under its lock, to exchange a magazine for a full or
+ *    an empty one.  Only when the depot has none does it reach the slab
+ *    layer, for a whole batch at once.
+ *
+ * 2. Cross-thread frees.  A thread frees into its own magazines whatever
+ *    thread allocated the object; full magazines reach the depot and from
+ *    there any thread that allocates.  There is no global lock on the way,
+ *    only the cache's depot lock, taken once per magazine of objects.
+ *
+ * 3. Magazine size.  Small objects get deeper magazines (64 rounds up to
+ *    256 B, down to 4 for 16 KiB and up).  Each failed trylock of a depot
+ *    lock counts as contention; past a threshold the depot doubles the size
+ *    of the magazines it makes from then on (up to 256), as the paper does,
+ *    so contended caches go to the depot less often.  Magazines carry their
+ *    capacity, so old and new sizes mix freely.
+ *
+ * 4. Memory held.  A depot keeps at most max_full magazines of objects
+ *    (about 1 MiB worth, at least 4); beyond that a thread's full magazine
+ *    is flushed to the slab layer in one bulk free.  malloc_trim and
+ *    ks_cache_shrink drain depots completely.
+ *
+ * 5. Thread state.  ks_tls_tcache, one initial-exec TLS pointer, starts at
+ *    ks_tcache_empty, a valid state whose cpu caches all have no rounds and
+ *    no capacity: the first alloc and free of a thread fail into the slow
+ *    path, which builds the real state (from a slab cache, never malloc)
+ *    and registers the thread-exit destructor.  At exit the thread's
+ *    magazines go back to the depots and its pointer is set to
+ *    ks_tcache_dead, so late frees in TLS destructors still work, through
+ *    the slab layer directly.
+ *
+ * 6. Locking.  Lock order: threads_lock -> caches_lock -> depot lock ->
+ *    slab cache lock -> page allocator locks.  A depot lock is never held
+ *    while calling into the slab layer except in ks__mag_lock_all (fork).
+ */
+#include "magazine.h"
+#include "debug.h"
+#include "options.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+struct ks_tcache ks_tcache_empty;
+static struct ks_tcache ks_tcache_dead;
+__thread struct ks_tcache *ks_tls_tcache
+	__attribute__((tls_model("initial-exec"))) = &ks_tcache_empty;
+
+#define MAG_MIN_SHIFT 2                       /* 4 rounds */
+#define MAG_MAX_SHIFT 8                       /* 256 rounds */
+#define NR_MAG_CACHES (MAG_MAX_SHIFT - MAG_MIN_SHIFT + 1)
+#define CONTENTION_GROW 32
+
+static struct ks_slab_cache mag_caches[NR_MAG_CACHES];
+static struct ks_slab_cache tcache_cache;
+static struct ks_list threads = KS_LIST_INIT(threads);
+static ks_lock_t threads_lock = KS_LOCK_INIT;
+static size_t nr_threads;
+static pthread_key_t thread_key;
+static bool have_key;
+static struct ks_list caches = KS_LIST_INIT(caches);
+static ks_lock_t caches_lock = KS_LOCK_INIT;
+static uint64_t id_bits[KS_MAX_CACHE_IDS / 64];
+
+void ks__mag_init(void)
+{
+	char name[KS_CACHE_NAME_MAX];
+	for (unsigned i = 0; i < NR_MAG_CACHES; i++) {
+		size_t cap = 1ul << (i + MAG_MIN_SHIFT);
+		ks__snprintf(name, sizeof(name), "ks_magazine_%zu", cap);
+		ks__slab_cache_init(&mag_caches[i], name,
+				    sizeof(struct ks_mag) + cap * sizeof(void *), 0,
+				    KS_CACHE_INTERNAL, NULL);
+	}
+	ks__slab_cache_init(&tcache_cache, "ks_thread_cache", sizeof(struct ks_tcache),
+			    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
+	for (unsigned i = 0; i < KS_NR_CLASSES; i++)
+		id_bits[i / 64] |= 1ul << (i % 64);
+}
+
+/* ---- magazines ---------------------------------------------------------- */
+
+static struct ks_mag *mag_new(unsigned size)
+{
+	unsigned shift = ks_log2_ceil(size);
+	struct ks_mag *m;
+
+	if (shift < MAG_MIN_SHIFT)
+		shift = MAG_MIN_SHIFT;
+	if (shift > MAG_MAX_SHIFT)
+		shift = MAG_MAX_SHIFT;
+	m = ks__slab_alloc(&mag_caches[shift - MAG_MIN_SHIFT], KS_GFP_HIGH);
+	if (m) {
+		m->next = NULL;
+		m->rounds = 0;
+		m->size = 1u << shift;
+	}
+	return m;
+}
+
+static void mag_delete(struct ks_mag *m)
+{
+	ks__slab_free(&mag_caches[ks_log2_floor(m->size) - MAG_MIN_SHIFT], m);
+}
+
+/* Return a magazine's objects to the slab layer. */
+static void mag_flush(struct ks_cache *c, struct ks_mag *m)
+{
+	if (m->rounds)
+		ks__slab_free_bulk(&c->sc, m->rounds, m->round);
+	m->rounds = 0;
+}
+
+static unsigned initial_magsize(size_t size)
+{
+	if (size <= 256)
+		return 64;
+	if (size <= 1024)
+		return 32;
+	if (size <= 4096)
+		return 16;
+	return size <= 16384 ? 8 : 4;
+}
+
+int ks__mag_cache_init(struct ks_cache *c, int id)
+{
+	size_t bytes;
+
+	memset(&c->depot, 0, sizeof(c->depot));
+	ks_lock_reinit(&c->depot.lock);
+	c->depot.magsize = initial_magsize(c->sc.size);
+	bytes = (size_t)c->depot.magsize * c->sc.size;
+	c->depot.max_full = (1u << 20) / bytes;
+	if (c->depot.max_full < 4)
+		c->depot.max_full = 4;
+	if (c->depot.max_full > 64)
+		c->depot.max_full = 64;
+	c->magazines = !c->sc.debug && ks_opt.magazines &&
+		       !(c->sc.flags & KS_CACHE_NOMAGAZINE);
+	ks_lock(&caches_lock);
+	if (id < 0) {
+		for (id = KS_NR_CLASSES; id < KS_MAX_CACHE_IDS; id++)
+			if (!(id_bits[id / 64] & (1ul << (id % 64))))
+				break;
+		if (id == KS_MAX_CACHE_IDS) {
+			ks_unlock(&caches_lock);
+			errno = ENOMEM;
+			return -1;
+		}
+		id_bits[id / 64] |= 1ul << (id % 64);
+	}
+	c->id = (uint32_t)id;
+	ks_list_add_tail(&c->depot_link, &caches);
+	ks_unlock(&caches_lock);
+	c->sc.cpu_idx = (c->magazines && id < KS_NR_CLASSES) ? (uint8_t)id : 0xff;
+	return 0;
+}
+
+/* Put M into C's depot: objects to the full stack if there is room, else
+ * to the slabs; an empty one to the empty stack (or freed if it holds as
+ * many as the full stack may). */
+static void depot_put(struct ks_cache *c, struct ks_mag *m)
+{
+	struct ks_depot *d = &c->depot;
+
+	ks_lock(&d->lock);
+	if (m->rounds && d->nr_full < d->max_full) {
+		m->next = d->full;
+		d->full = m;
+		d->nr_full++;
+		m = NULL;
+	} else if (!m->rounds && d->nr_empty < d->max_full) {
+		m->next = d->empty;
+		d->empty = m;
+		d->nr_empty++;
+		m = NULL;
+	}
+	ks_unlock(&d->lock);
+	if (m) {
+		mag_flush(c, m);
+		mag_delete(m);
+	}
+}
+
+/* Lock the depot, noting contention; grow the magazine size when it is
+ * contended often. */
+static void depot_lock(struct ks_depot *d)
+{
+	if (ks_likely(ks_trylock(&d->lock)))
+		return;
+	ks_lock(&d->lock);
+	if (++d->contention >= CONTENTION_GROW && d->magsize < (1u << MAG_MAX_SHIFT)) {
+		d->magsize *= 2;
+		d->contention = 0;
+	}
+}
+
+/* ---- thread state ------------------------------------------------------- */
+
+static struct ks_tcache *tcache_create(void)
+{
+	struct ks_tcache *tc = ks__slab_alloc(&tcache_cache, KS_GFP_ZERO);
+
+	if (!tc)
+		return NULL;
+	tc->tid = (pid_t)syscall(SYS_gettid);
+	ks_lock(&threads_lock);
+	ks_list_add(&tc->link, &threads);
+	nr_threads++;
+	ks_unlock(&threads_lock);
+	ks_tls_tcache = tc;
+	if (have_key)
+		pthread_setspecific(thread_key, tc);   /* may malloc: state is set */
+	return tc;
+}
+
+void ks__mag_set_thread_key(pthread_key_t key)
+{
+	thread_key = key;
+	have_key = true;
+	if (ks_tls_tcache != &ks_tcache_empty && ks_tls_tcache != &ks_tcache_dead)
+		pthread_setspecific(key, ks_tls_tcache);
+}
+
+size_t ks__mag_nr_threads(void)
+{
+	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
+}
+
+/* The cpu cache of C in TC, growing TC's array for a new cache id; NULL if
+ * there is none to be had. */
+static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
+{
+	size_t i, n;
+	struct ks_cpu_cache *ext;
+
+	if (c->id < KS_NR_CLASSES)
+		return &tc->cc[c->id];
+	i = c->id - KS_NR_CLASSES;
+	if (i < tc->nr_ext)
+		return &tc->ext[i];
+	n = ks_align_up((i + 1) * sizeof(*ext), KS_PAGE_SIZE) / sizeof(*ext);
+	ext = ks_alloc_pages_exact(n * sizeof(*ext), KS_GFP_ZERO);
+	if (!ext)
+		return NULL;
+	if (tc->nr_ext) {
+		memcpy(ext, tc->ext, tc->nr_ext * sizeof(*ext));
+		ks_free_pages_exact(tc->ext, tc->nr_ext * sizeof(*ext));
+	}
+	tc->ext = ext;
+	tc->nr_ext = n;
+	return &tc->ext[i];
+}
+
+/* The calling thread's state, built on first use; NULL when the thread is
+ * exiting or no memory is left (callers then use the slab layer). */
+static struct ks_tcache *tcache_get(void)
+{
+	struct ks_tcache *tc = ks_tls_tcache;
+	if (tc == &ks_tcache_dead)
+		return NULL;
+	if (tc == &ks_tcache_empty)
+		tc = tcache_create();
+	return tc;
+}
+
+/* Give a cpu cache's magazines back to the depot. */
+static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc)
+{
+	if (!cc->magsize)
+		return;
+	cc->loaded->rounds = cc->rounds;
+	depot_put(c, cc->loaded);
+	depot_put(c, cc->prev);
+	memset(cc, 0, sizeof(*cc));
+}
+
+/* Give every magazine of TC back to the depots and free TC. */
+static void tcache_release(struct ks_tcache *tc)
+{
+	struct ks_cache *c;
+	struct ks_list *pos;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches) {
+		c = ks_list_entry(pos, struct ks_cache, depot_link);
+		if (c->id < KS_NR_CLASSES)
+			cpu_cache_drain(c, &tc->cc[c->id]);
+		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
+			cpu_cache_drain(c, &tc->ext[c->id - KS_NR_CLASSES]);
+	}
+	ks_unlock(&caches_lock);
+	if (tc->nr_ext)
+		ks_free_pages_exact(tc->ext, tc->nr_ext * sizeof(*tc->ext));
+	ks_lock(&threads_lock);
+	ks_list_del(&tc->link);
+	nr_threads--;
+	ks_unlock(&threads_lock);
+	ks__slab_free(&tcache_cache, tc);
+}
+
+void ks__mag_thread_exit(void *arg)
+{
+	ks_tls_tcache = &ks_tcache_dead;
+	if (arg)
+		tcache_release(arg);
+}
+
+/* ---- the slow paths ----------------------------------------------------- */
+
+/* Give CC its first pair of magazines; false if there is no memory. */
+static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc)
+{
+	struct ks_mag *a = mag_new(c->depot.magsize), *b;
+
+	if (!a)
+		return false;
+	b = mag_new(c->depot.magsize);
+	if (!b) {
+		mag_delete(a);
+		return false;
+	}
+	cc->loaded = a;
+	cc->prev = b;
+	cc->rounds = 0;
+	cc->magsize = a->size;
+	return true;
+}
+
+static void swap_loaded(struct ks_cpu_cache *cc)
+{
+	struct ks_mag *m = cc->loaded;
+	uint32_t r = cc->prev->rounds;
+
+	m->rounds = cc->rounds;
+	cc->loaded = cc->prev;
+	cc->prev = m;
+	cc->rounds = r;
+	cc->magsize = cc->loaded->size;
+}
+
+/* The rungs of the allocation ladder, after the loaded magazine (fast
+ * path) came up empty. */
+void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
+{
+	struct ks_tcache *tc;
+	struct ks_cpu_cache *cc;
+	struct ks_depot *d = &c->depot;
+	size_t got;
+
+	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c)))
+		return ks__slab_alloc(&c->sc, gfp);
+	if (cc->rounds)                       /* custom caches get here first */
+		goto pop;
+	if (!cc->magsize && !cpu_cache_load(c, cc))
+		return ks__slab_alloc(&c->sc, gfp);
+	/* 1. the previous magazine is full: swap */
+	if (cc->prev->rounds) {
+		swap_loaded(cc);
+		goto pop;
+	}
+	/* 2. the depot has a full magazine: trade our empty previous for it */
+	depot_lock(d);
+	if (d->full) {
+		struct ks_mag *full = d->full;
+		d->full = full->next;
+		d->nr_full--;
+		cc->prev->next = d->empty;
+		d->empty = cc->prev;
+		d->nr_empty++;
+		d->nr_swaps++;
+		ks_unlock(&d->lock);
+		cc->loaded->rounds = 0;
+		cc->prev = cc->loaded;
+		cc->loaded = full;
+		cc->rounds = full->rounds;
+		cc->magsize = full->size;
+		goto pop;
+	}
+	ks_unlock(&d->lock);
+	/* 3. fill the loaded magazine from the slab layer, half of it */
+	got = ks__slab_alloc_bulk(&c->sc, gfp, (cc->magsize + 1) / 2, cc->loaded->round);
+	if (!got)
+		return NULL;
+	cc->rounds = (uint32_t)got;
+pop:
+	{
+		void *obj = cc->loaded->round[--cc->rounds];
+		if (gfp & KS_GFP_ZERO)
+			memset(obj, 0, c->sc.object_size);
+		return obj;
+	}
+}
+
+/* The rungs of the free ladder, after the loaded magazine came up full. */
+void ks__mag_free_slow(struct ks_cache *c, void *obj)
+{
+	struct ks_tcache *tc;
+	struct ks_cpu_cache *cc;
+	struct ks_depot *d = &c->depot;
+	struct ks_mag *empty;
+
+	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c))) {
+		ks__slab_free(&c->sc, obj);
+		return;
+	}
+	if (!cc->magsize && !cpu_cache_load(c, cc)) {
+		ks__slab_free(&c->sc, obj);
+		return;
+	}
+	if (cc->rounds < cc->magsize)         /* custom caches get here first */
+		goto push;
+	/* 1. the previous magazine is empty: swap */
+	if (cc->prev->rounds == 0) {
+		swap_loaded(cc);
+		goto push;
+	}
+	/* 2. the depot has room: trade our full previous for an empty one */
+	depot_lock(d);
+	if (d->nr_full < d->max_full) {
+		empty = d->empty;
+		if (empty) {
+			d->empty = empty->next;
+			d->nr_empty--;
+		}
+		if (empty || (empty = mag_new(d->magsize)) != NULL) {
+			cc->prev->next = d->full;
+			d->full = cc->prev;
+			d->nr_full++;
+			d->nr_swaps++;
+			ks_unlock(&d->lock);
+			cc->loaded->rounds = cc->rounds;
+			cc->prev = cc->loaded;
+			cc->loaded = empty;
+			cc->rounds = 0;
+			cc->magsize = empty->size;
+			goto push;
+		}
+	}
+	ks_unlock(&d->lock);
+	/* 3. the depot is full: the previous magazine's objects go to the
+	 *    slabs, and it becomes the loaded one */
+	mag_flush(c, cc->prev);
+	swap_loaded(cc);
+push:
+	cc->loaded->round[cc->rounds++] = obj;
+}
+
+/* ---- draining ----------------------------------------------------------- */
+
+static size_t depot_drain(struct ks_cache *c)
+{
+	struct ks_depot *d = &c->depot;
+	struct ks_mag *full, *empty;
+	size_t n = 0;
+
+	ks_lock(&d->lock);
+	full = d->full;
+	empty = d->empty;
+	d->full = d->empty = NULL;
+	d->nr_full = d->nr_empty = 0;
+	ks_unlock(&d->lock);
+	while (full) {
+		struct ks_mag *m = full;
+		full = m->next;
+		n += m->rounds;
+		mag_flush(c, m);
+		mag_delete(m);
+	}
+	while (empty) {
+		struct ks_mag *m = empty;
+		empty = m->next;
+		mag_delete(m);
+	}
+	return n;
+}
+
+size_t ks__mag_drain(struct ks_cache *c)
+{
+	struct ks_tcache *tc = ks_tls_tcache;
+
+	if (tc != &ks_tcache_empty && tc != &ks_tcache_dead) {
+		struct ks_cpu_cache *cc = NULL;
+		if (c->id < KS_NR_CLASSES)
+			cc = &tc->cc[c->id];
+		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
+			cc = &tc->ext[c->id - KS_NR_CLASSES];
+		if (cc)
+			cpu_cache_drain(c, cc);
+	}
+	return depot_drain(c);
+}
+
+void ks__mag_drain_all_threads(struct ks_cache *c)
+{
+	struct ks_list *pos;
+	size_t i = c->id - KS_NR_CLASSES;
+
+	ks_lock(&threads_lock);
+	ks_list_for_each(pos, &threads) {
+		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
+		if (c->id < KS_NR_CLASSES)
+			cpu_cache_drain(c, &tc->cc[c->id]);
+		else if (i < tc->nr_ext)
+			cpu_cache_drain(c, &tc->ext[i]);
+	}
+	ks_unlock(&threads_lock);
+	depot_drain(c);
+}
+
+void ks__mag_cache_fini(struct ks_cache *c)
+{
+	ks_lock(&caches_lock);
+	ks_list_del(&c->depot_link);
+	if (c->id >= KS_NR_CLASSES)
+		id_bits[c->id / 64] &= ~(1ul << (c->id % 64));
+	ks_unlock(&caches_lock);
+}
+
+struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
+{
+	struct ks_list *pos;
+	struct ks_cache *found = NULL;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches) {
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
+		if (&c->sc == sc)
+			found = c;
+	}
+	ks_unlock(&caches_lock);
+	return found;
+}
+
+/* Drain every depot (malloc_trim); returns objects given back. */
+size_t ks__mag_drain_depots(void)
+{
+	struct ks_list *pos;
+	size_t n = 0;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches)
+		n += ks__mag_drain(ks_list_entry(pos, struct ks_cache, depot_link));
+	ks_unlock(&caches_lock);
+	return n;
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+void ks__mag_lock_all(void)
+{
+	struct ks_list *pos;
+
+	ks_lock(&threads_lock);
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches)
+		ks_lock(&ks_list_entry(pos, struct ks_cache, depot_link)->depot.lock);
+}
+
+/* In the child, the other threads are gone: their magazines go back to the
+ * depots, so nothing they cached is lost. */
+void ks__mag_unlock_all(bool child)
+{
+	struct ks_list *pos, *tmp;
+
+	ks_list_for_each(pos, &caches) {
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
+		if (child)
+			ks_lock_reinit(&c->depot.lock);
+		else
+			ks_unlock(&c->depot.lock);
+	}
+	if (!child) {
+		ks_unlock(&caches_lock);
+		ks_unlock(&threads_lock);
+		return;
+	}
+	ks_lock_reinit(&caches_lock);
+	ks_lock_reinit(&threads_lock);
+	ks_list_for_each_safe(pos, tmp, &threads) {
+		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
+		if (tc != ks_tls_tcache)
+			tcache_release(tc);
+	}
+	if (ks_tls_tcache != &ks_tcache_empty && ks_tls_tcache != &ks_tcache_dead)
+		ks_tls_tcache->tid = (pid_t)syscall(SYS_gettid);
+}

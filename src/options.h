@@ -1,0 +1,20 @@
+/* options.h - KSLAB_OPTIONS (options.c). */
+#ifndef KS_OPTIONS_H
+#define KS_OPTIONS_H
+#include "internal.h"
+
+struct ks_options {
+	bool stats;          /* print statistics at exit */
+	bool debug;          /* poison + red zones on every kmalloc cache */
+	bool poison;
+	bool redzone;
+	bool verbose;        /* report allocation failures */
+	bool magazines;      /* per-thread caches */
+	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */
+	unsigned long decay_ms;
+};
+
+extern struct ks_options ks_opt;
+/* Parse a KSLAB_OPTIONS string; unknown words get one warning line. */
+void ks__options_parse(const char *s);
+#endif

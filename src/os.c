@@ -1,0 +1,186 @@
+/*
+ * os.c - the arch layer: the only file that calls mmap, munmap, mremap,
+ * madvise and sysconf.
+ *
+ * Everything above sees memory as kslab pages inside sections; this file
+ * turns requests for aligned ranges into mappings.  An aligned mapping is
+ * made the portable way: map the length plus the alignment and trim both
+ * ends, after first trying a hint at the address just past the previous
+ * aligned mapping (which the kernel usually honours, so most sections cost
+ * one mmap and no trim).  Under a tight RLIMIT_AS the over-map is what fails
+ * first, so a failed over-map is retried as an exact map at a few hinted
+ * addresses before giving up with ENOMEM.
+ *
+ * Memory below 4 GiB (ZONE_DMA32) comes from MAP_32BIT where x86-64 offers
+ * it and otherwise from hints walked down from 4 GiB with
+ * MAP_FIXED_NOREPLACE, so an existing mapping is never clobbered.
+ *
+ * Purging is madvise: MADV_DONTNEED by default (the pages read back as zero
+ * at once, which the page descriptors record as "clean"), MADV_FREE when the
+ * options ask (cheaper, but RSS falls only under pressure).  The ranges are
+ * shrunk to whole OS pages: with 64 KiB OS pages a 4 KiB kslab page cannot
+ * be purged alone, and that is fine.
+ *
+ * errno: callers see ENOMEM for every mapping failure, as malloc must.
+ */
+#include "os.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+size_t ks_os_page_size = 4096;
+static uintptr_t next_hint;        /* racy by design: only a hint */
+
+void ks__os_init(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	if (ps > 0)
+		ks_os_page_size = (size_t)ps;
+}
+
+static void *map_at(void *hint, size_t len, int extra)
+{
+	void *p = mmap(hint, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Trim [p, p+total) down to the ALIGN-aligned LEN bytes inside it. */
+static void *trim(char *p, size_t total, size_t len, size_t align)
+{
+	char *a = (char *)ks_align_up((uintptr_t)p, align);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + total)
+		munmap(a + len, (size_t)(p + total - (a + len)));
+	return a;
+}
+
+static void *map_high(size_t len, size_t align)
+{
+	uintptr_t hint = __atomic_load_n(&next_hint, __ATOMIC_RELAXED);
+	char *p;
+
+	if (hint && (p = map_at((void *)hint, len, 0)) != NULL) {
+		if (((uintptr_t)p & (align - 1)) == 0)
+			goto done;
+		munmap(p, len);
+	}
+	p = map_at(NULL, len + align, 0);
+	if (p) {
+		p = trim(p, len + align, len, align);
+		goto done;
+	}
+	p = map_at(NULL, len, 0);        /* tight address-space limit */
+	if (p && ((uintptr_t)p & (align - 1)) == 0)
+		goto done;
+	if (p)
+		munmap(p, len);
+	return NULL;
+done:
+	__atomic_store_n(&next_hint, (uintptr_t)p + len, __ATOMIC_RELAXED);
+	return p;
+}
+
+static void *map_low(size_t len, size_t align)
+{
+	const uintptr_t top = 1ul << 32;
+	char *p;
+#if defined(__x86_64__) && HAVE_DECL_MAP_32BIT
+	p = map_at(NULL, len + align, MAP_32BIT);
+	if (p && (uintptr_t)p + len + align <= top)
+		return trim(p, len + align, len, align);
+	if (p)
+		munmap(p, len + align);
+#endif
+#if HAVE_DECL_MAP_FIXED_NOREPLACE
+	const int fixed = MAP_FIXED_NOREPLACE;
+#else
+	const int fixed = 0;
+#endif
+	for (uintptr_t a = top - len; a >= (1ul << 28) && a < top; a -= align) {
+		a = ks_align_down(a, align);
+		p = map_at((void *)a, len, fixed);
+		if (p == (char *)a)
+			return p;
+		if (p)
+			munmap(p, len);
+	}
+	return NULL;
+}
+
+void *ks__os_map(size_t len, size_t align, bool below_4g)
+{
+	void *p;
+
+	if (align < ks_os_page_size)
+		align = ks_os_page_size;
+	len = ks_align_up(len, ks_os_page_size);
+	if (len == 0 || len + align < len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = below_4g ? map_low(len, align) : map_high(len, align);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+void ks__os_unmap(void *addr, size_t len)
+{
+	munmap(addr, ks_align_up(len, ks_os_page_size));
+}
+
+void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
+{
+	void *p = mremap(addr, ks_align_up(old_len, ks_os_page_size),
+			 ks_align_up(new_len, ks_os_page_size),
+			 may_move ? MREMAP_MAYMOVE : 0);
+	if (p == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+size_t ks__os_purge(void *addr, size_t len, bool lazy)
+{
+	uintptr_t start = ks_align_up((uintptr_t)addr, ks_os_page_size);
+	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks_os_page_size);
+	int advice = MADV_DONTNEED;
+
+	if (end <= start)
+		return 0;
+#if HAVE_DECL_MADV_FREE
+	if (lazy)
+		advice = MADV_FREE;
+#else
+	(void)lazy;
+#endif
+	if (madvise((void *)start, end - start, advice) != 0)
+		return 0;
+	return end - start;
+}
+
+size_t ks__os_rss(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	size_t pages = 0;
+	const char *s;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (s = buf; *s && *s != ' '; s++)
+		;
+	for (s++; *s >= '0' && *s <= '9'; s++)
+		pages = pages * 10 + (size_t)(*s - '0');
+	return pages * ks_os_page_size;
+}

@@ -1,0 +1,20 @@
+/* os.h - the only door to the kernel's memory calls (see os.c). */
+#ifndef KS_OS_H
+#define KS_OS_H
+#include "internal.h"
+
+extern size_t ks_os_page_size;
+
+void ks__os_init(void);
+/* Map LEN bytes aligned to ALIGN (a power of two >= the OS page); when
+ * BELOW_4G, every byte lies below 4 GiB.  NULL with errno ENOMEM. */
+void *ks__os_map(size_t len, size_t align, bool below_4g);
+void ks__os_unmap(void *addr, size_t len);
+/* Resize a mapping, moving it if it must; NULL (errno set) on failure. */
+void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move);
+/* Hand pages back to the OS; the range is shrunk to whole OS pages.
+ * Returns the bytes actually purged. */
+size_t ks__os_purge(void *addr, size_t len, bool lazy);
+/* Resident bytes of this process from /proc/self/statm, 0 if unknown. */
+size_t ks__os_rss(void);
+#endif

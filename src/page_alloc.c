@@ -1,0 +1,190 @@
+/*
+ * page_alloc.c - the page API: alloc_pages, __get_free_pages,
+ * get_zeroed_page, alloc_pages_exact, in user space.
+ *
+ * gfp -> zonelist.  KS_GFP_DMA32 asks for ZONE_DMA32 alone.  Everything
+ * else takes ZONE_NORMAL, and falls back to DMA32 only under pressure:
+ * when NORMAL has no free block and cannot grow (the OS refused a new
+ * section), as the kernel's zonelist fallback does.  Low memory is scarce
+ * (and MAP_32BIT gives only 2 GiB of it), so it is not spent while the
+ * rest of the address space is there.
+ *
+ * Growing.  A zone with no block of the order asked for maps one more
+ * section (arena.c) and gives it to the buddy allocator.  grow_lock makes
+ * one thread do it while the others wait and then retry, so a burst of
+ * misses maps one section, not one per thread.  KS_GFP_NOWAIT never grows.
+ *
+ * The reserve.  Allocations without KS_GFP_HIGH grow the zone rather than
+ * take it below its min watermark, so a KS_GFP_HIGH caller finds pages
+ * when the OS has none left to give.
+ *
+ * Exact blocks.  alloc_pages_exact takes the power-of-two block and frees
+ * the tail at once, as a run of the largest aligned blocks that fit, so 5
+ * pages cost 5 pages.  The same frees let a large malloc block shrink in
+ * place, and grow in place when the pages after it are free.
+ *
+ * Zeroing.  KS_GFP_ZERO clears only blocks whose head is not KS_PF_CLEAN:
+ * fresh sections and purged blocks read as zero already.
+ */
+#include "page_alloc.h"
+#include "arena.h"
+#include "os.h"
+#include <errno.h>
+#include <string.h>
+
+static bool zone_grow(struct ks_zone *z, unsigned order)
+{
+	struct ks_section *sec;
+	bool ok = true;
+
+	ks_lock(&z->grow_lock);
+	/* someone else may have grown it while we waited */
+	if (z->free_pages >> order == 0 || z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order)) {
+		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
+		if (sec)
+			ks__buddy_add_section(&ks_zones[sec->zone], sec);
+		else
+			ok = false;
+	}
+	ks_unlock(&z->grow_lock);
+	return ok;
+}
+
+static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
+		struct ks_page *pg = NULL;
+		if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)) || tries > 0)
+			pg = ks__buddy_alloc(z, order);
+		if (pg)
+			return pg;
+		if ((gfp & KS_GFP_NOWAIT) || !zone_grow(z, order))
+			return (gfp & KS_GFP_NOWAIT) ? NULL : ks__buddy_alloc(z, order);
+	}
+	return NULL;
+}
+
+struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
+{
+	struct ks_page *pg = NULL;
+
+	if (order > KS_MAX_ORDER) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!(gfp & KS_GFP_DMA32))
+		pg = zone_alloc(&ks_zones[KS_ZONE_NORMAL], gfp, order);
+	if (!pg)                       /* DMA32 asked for, or NORMAL exhausted */
+		pg = zone_alloc(&ks_zones[KS_ZONE_DMA32], gfp, order);
+	if (!pg) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((gfp & KS_GFP_ZERO) && !(pg->flags & KS_PF_CLEAN))
+		memset(ks_page_address(pg), 0, KS_PAGE_SIZE << order);
+	pg->flags = 0;                 /* in use: no longer known to be zero */
+	return pg;
+}
+
+void ks__pages_free(struct ks_page *pg, unsigned order)
+{
+	pg->kind = KS_PG_NONE;
+	pg->cache = NULL;
+	pg->flags = 0;
+	ks__buddy_free(pg, order);
+}
+
+/* Free the pages [pfn, pfn + nr) of PG's section as aligned blocks. */
+static void free_range(struct ks_page *pg, size_t nr)
+{
+	while (nr) {
+		size_t pfn = ks_page_pfn(pg);
+		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
+		if (order > KS_MAX_ORDER)
+			order = KS_MAX_ORDER;
+		while ((1ul << order) > nr)
+			order--;
+		ks__pages_free(pg, order);
+		pg += 1ul << order;
+		nr -= 1ul << order;
+	}
+}
+
+static void mark_tails(struct ks_page *head, size_t from, size_t nr, uint8_t kind)
+{
+	for (size_t i = from; i < nr; i++) {
+		head[i].kind = kind;
+		head[i].head_delta = (uint32_t)i;
+		head[i].cache = NULL;
+	}
+}
+
+struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_order,
+				      uint8_t kind)
+{
+	unsigned order = ks_log2_ceil(nr);
+	struct ks_page *pg;
+
+	if (align_order > order)
+		order = align_order;
+	pg = ks__pages_alloc(gfp, order);
+	if (!pg)
+		return NULL;
+	if ((1ul << order) > nr)
+		free_range(pg + nr, (1ul << order) - nr);
+	pg->kind = kind;
+	pg->nr_pages = nr;
+	pg->cache = NULL;
+	mark_tails(pg, 1, nr, KS_PG_TAIL);
+	return pg;
+}
+
+void ks__pages_free_exact(struct ks_page *pg, size_t nr)
+{
+	free_range(pg, nr);
+}
+
+void ks__pages_shrink_exact(struct ks_page *pg, size_t nr)
+{
+	KS_BUG_ON(nr == 0 || nr > pg->nr_pages);
+	if (nr < pg->nr_pages)
+		free_range(pg + nr, pg->nr_pages - nr);
+	pg->nr_pages = nr;
+}
+
+static bool take_free_page_run(struct ks_page *first, size_t want);
+
+bool ks__pages_grow_exact(struct ks_page *pg, size_t nr)
+{
+	size_t have = pg->nr_pages;
+
+	if (nr <= have)
+		return true;
+	if (ks_page_pfn(pg) + nr > KS_SECTION_PAGES)
+		return false;
+	if (!take_free_page_run(pg + have, nr - have))
+		return false;
+	mark_tails(pg, have, nr, KS_PG_TAIL);
+	pg->nr_pages = nr;
+	return true;
+}
+
+/* Claim the WANT pages starting at FIRST if every one is free, a page at a
+ * time through the buddy layer; on a miss, give back what was claimed. */
+static bool take_free_page_run(struct ks_page *first, size_t want)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		struct ks_page *pg = first + got;
+		if (!ks__buddy_claim(pg))
+			break;
+		got++;
+	}
+	if (got == want)
+		return true;
+	if (got)
+		free_range(first, got);
+	return false;
+}

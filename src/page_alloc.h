@@ -1,0 +1,22 @@
+/* page_alloc.h - the page API over the zones (see page_alloc.c). */
+#ifndef KS_PAGE_ALLOC_H
+#define KS_PAGE_ALLOC_H
+#include "internal.h"
+#include "buddy.h"
+
+/* A block of 2^order pages: head descriptor, kind still KS_PG_NONE for the
+ * caller to set.  Zeroed when gfp has KS_GFP_ZERO.  NULL: errno ENOMEM. */
+struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order);
+void ks__pages_free(struct ks_page *pg, unsigned order);
+/* NR pages aligned to 2^align_order pages; the rest of the power-of-two
+ * block goes straight back.  Every page but the head is marked TAIL of
+ * KIND; the head gets KIND and nr_pages. */
+struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_order,
+				      uint8_t kind);
+void ks__pages_free_exact(struct ks_page *pg, size_t nr);
+/* Shrink an exact block in place to NR pages (NR <= its nr_pages). */
+void ks__pages_shrink_exact(struct ks_page *pg, size_t nr);
+/* Grow an exact block in place to NR pages if the pages after it are free;
+ * false if they are not. */
+bool ks__pages_grow_exact(struct ks_page *pg, size_t nr);
+#endif

@@ -1,0 +1,528 @@
+/*
+ * slab.c - object caches: the kernel's kmem_cache, in the SLUB manner.
+ *
+ * 1. Overview.  A cache hands out objects of one size.  It takes blocks of
+ *    2^order pages (slabs) from the page allocator and carves them into
+ *    objects; free objects of a slab are chained through a free pointer
+ *    stored inside them (SLUB's embedded freelist), so a slab has no header
+ *    of its own: its head page descriptor holds the freelist, the count of
+ *    objects in use and the colour offset, and every page of the slab names
+ *    the cache, so that free() finds the cache from any object with
+ *    virt_to_page() alone.
+ *
+ * 2. Lists.  A slab is on exactly one of the cache's lists: full (no free
+ *    object), partial, or empty (no object in use).  Allocation takes from
+ *    a partial slab first, then an empty one, and only then grows; a slab
+ *    that becomes empty is kept (up to max_empty of them) and beyond that
+ *    goes back to the page allocator.  ks_cache_shrink returns every empty
+ *    slab.
+ *
+ * 3. Geometry.  The stride (size) is the object size rounded up to the
+ *    alignment, plus room for the free pointer when a constructor or
+ *    poisoning must find the object's bytes intact.  The slab order is the
+ *    smallest (up to KS_SLAB_MAX_ORDER) that wastes at most an eighth of
+ *    the slab, as calculate_order() does; power-of-two sizes up to the slab
+ *    size waste nothing, and so are naturally aligned (the kernel's
+ *    kmalloc guarantee, which memalign uses).
+ *
+ * 4. Colouring.  What is left over at the end of a slab is spent moving the
+ *    first object by a cache line per slab, cycling through colour_count + 1
+ *    offsets, so that objects of the same index in different slabs do not
+ *    all fall on the same cache sets (Bonwick 1994).
+ *
+ * 5. Debugging.  A cache with POISON or RED_ZONE uses the _debug functions,
+ *    chosen by sc->debug, and never the bulk paths that feed magazines.
+ *    Its slot is [left red zone][object][right red zone][free pointer,
+ *    track word]; debug.c fills and checks the patterns and owns the
+ *    report.
+ *
+ * 6. Locking.  sc->lock guards the lists, counters and colour_next; it is
+ *    taken with no other slab lock held, and the page allocator's locks are
+ *    taken under it only when a slab goes back (growth maps pages outside
+ *    it).  The bulk functions take it once for a whole magazine's worth.
+ *    ks_slab_caches_lock guards the list of all caches; it comes before any
+ *    cache's lock.
+ */
+#include "slab.h"
+#include "page_alloc.h"
+#include "debug.h"
+#include <errno.h>
+#include <string.h>
+
+struct ks_list ks_slab_caches = KS_LIST_INIT(ks_slab_caches);
+ks_lock_t ks_slab_caches_lock = KS_LOCK_INIT;
+
+/* ---- geometry ----------------------------------------------------------- */
+
+static void choose_order(struct ks_slab_cache *sc)
+{
+	unsigned best = KS_SLAB_MAX_ORDER;
+	size_t best_waste = SIZE_MAX;
+
+	for (unsigned order = 0; order <= KS_SLAB_MAX_ORDER; order++) {
+		size_t slab = KS_PAGE_SIZE << order;
+		size_t n = slab / sc->size, waste;
+		if (n == 0)
+			continue;
+		if (n > UINT16_MAX)
+			n = UINT16_MAX;
+		waste = slab - n * sc->size;
+		if (waste * 8 <= slab) {
+			best = order;
+			break;
+		}
+		if (waste * (KS_PAGE_SIZE << best) < best_waste * slab) {
+			best = order;          /* compare waste fractions */
+			best_waste = waste;
+		}
+	}
+	sc->order = best;
+	sc->objs_per_slab = (unsigned)((KS_PAGE_SIZE << best) / sc->size);
+	if (sc->objs_per_slab > UINT16_MAX)
+		sc->objs_per_slab = UINT16_MAX;
+}
+
+static void set_layout(struct ks_slab_cache *sc)
+{
+	size_t align = sc->align, obj = ks_align_up(sc->object_size, 8);
+
+	if (sc->debug) {
+		size_t rz = (sc->flags & KS_CACHE_RED_ZONE) ? (align > 16 ? align : 16) : 0;
+		size_t right = (sc->flags & KS_CACHE_RED_ZONE) ? 16 : 0;
+		sc->offset = rz;
+		sc->meta_offset = rz + obj + right;
+		sc->fp_offset = sc->meta_offset;
+		sc->size = ks_align_up(sc->meta_offset + 16, align);
+	} else if (sc->ctor) {
+		sc->offset = 0;
+		sc->fp_offset = obj;
+		sc->size = ks_align_up(obj + sizeof(void *), align);
+	} else {
+		sc->offset = 0;
+		sc->fp_offset = 0;
+		sc->size = ks_align_up(obj ? obj : sizeof(void *), align);
+	}
+	choose_order(sc);
+	sc->colour_step = align > KS_CACHE_LINE ? (unsigned)align : KS_CACHE_LINE;
+	sc->colour_count = (unsigned)(((KS_PAGE_SIZE << sc->order) -
+				       sc->objs_per_slab * sc->size) / sc->colour_step);
+}
+
+int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
+			size_t align, unsigned long flags, void (*ctor)(void *))
+{
+	size_t n;
+
+	if (align == 0)
+		align = size >= KS_MIN_ALIGN ? KS_MIN_ALIGN : 8;
+	if (!ks_is_pow2(align) || align > (KS_PAGE_SIZE << KS_SLAB_MAX_ORDER) ||
+	    size == 0 || size > (KS_PAGE_SIZE << KS_SLAB_MAX_ORDER) / 2 + 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (align < 8)
+		align = 8;
+	if (flags & KS_CACHE_HWCACHE_ALIGN) {
+		size_t ralign = KS_CACHE_LINE;
+		while (size <= ralign / 2 && ralign > 8)
+			ralign /= 2;
+		if (ralign > align)
+			align = ralign;
+	}
+	memset(sc, 0, sizeof(*sc));
+	ks_lock_reinit(&sc->lock);
+	ks_list_init(&sc->partial);
+	ks_list_init(&sc->full);
+	ks_list_init(&sc->empty);
+	ks_list_init(&sc->link);
+	sc->object_size = size;
+	sc->align = align;
+	sc->flags = flags;
+	sc->ctor = ctor;
+	sc->debug = (flags & KS_CACHE_DEBUG_FLAGS) != 0;
+	sc->cpu_idx = 0xff;
+	sc->gfp = (flags & KS_CACHE_DMA32) ? KS_GFP_DMA32 : 0;
+	sc->max_empty = 1;
+	for (n = 0; name && name[n] && n < KS_CACHE_NAME_MAX - 1; n++)
+		sc->name[n] = name[n];
+	sc->name[n] = '\0';
+	set_layout(sc);
+	if (sc->size > (KS_PAGE_SIZE << KS_SLAB_MAX_ORDER)) {
+		errno = EINVAL;
+		return -1;
+	}
+	ks_lock(&ks_slab_caches_lock);
+	ks_list_add_tail(&sc->link, &ks_slab_caches);
+	ks_unlock(&ks_slab_caches_lock);
+	return 0;
+}
+
+/* ---- slabs -------------------------------------------------------------- */
+
+static inline void **free_ptr(const struct ks_slab_cache *sc, void *slot)
+{
+	return (void **)((char *)slot + sc->fp_offset);
+}
+
+static inline char *slab_base(const struct ks_page *head)
+{
+	return (char *)ks_page_address(head) + head->s_off;
+}
+
+/* Map a new slab and chain its objects; NULL with errno ENOMEM. */
+static struct ks_page *slab_grow(struct ks_slab_cache *sc, ks_gfp_t gfp)
+{
+	struct ks_page *head = ks__pages_alloc((gfp & ~KS_GFP_ZERO) | sc->gfp, sc->order);
+	unsigned colour;
+	char *base, *slot;
+
+	if (!head)
+		return NULL;
+	ks_lock(&sc->lock);
+	colour = sc->colour_next;
+	sc->colour_next = colour >= sc->colour_count ? 0 : colour + 1;
+	sc->nr_grow++;
+	ks_unlock(&sc->lock);
+
+	for (size_t i = 0; i < (1ul << sc->order); i++) {
+		head[i].kind = KS_PG_SLAB;
+		head[i].cache = sc;
+		head[i].cpu_idx = sc->cpu_idx;
+		head[i].head_delta = (uint32_t)i;
+	}
+	head->order = (uint8_t)sc->order;
+	head->inuse = 0;
+	head->s_off = (uint16_t)(colour * sc->colour_step);
+	base = slab_base(head);
+	for (unsigned i = 0; i < sc->objs_per_slab; i++) {
+		slot = base + (size_t)i * sc->size;
+		if (sc->debug)
+			ks__debug_init_slot(sc, slot);
+		if (sc->ctor)
+			sc->ctor(slot + sc->offset);
+		*free_ptr(sc, slot) = i + 1 < sc->objs_per_slab ? slot + sc->size : NULL;
+	}
+	head->freelist = base;
+	return head;
+}
+
+static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	for (size_t i = 1; i < (1ul << sc->order); i++) {
+		head[i].kind = KS_PG_NONE;
+		head[i].cache = NULL;
+		head[i].head_delta = 0;
+	}
+	head->freelist = NULL;
+	ks__pages_free(head, sc->order);
+}
+
+/* Move an empty slab off the lists if the cache keeps enough of them.
+ * Returns the slab to free after unlocking, or NULL.  Caller holds lock. */
+static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc)
+{
+	struct ks_page *head;
+
+	if (sc->nr_empty <= sc->max_empty)
+		return NULL;
+	head = ks_list_entry(sc->empty.prev, struct ks_page, lru);
+	ks_list_del(&head->lru);
+	sc->nr_empty--;
+	sc->nr_shrink++;
+	return head;
+}
+
+/* Take one slot from a partial or empty slab; NULL if there is none.
+ * Caller holds the lock. */
+static void *take_locked(struct ks_slab_cache *sc)
+{
+	struct ks_page *head;
+	void *slot;
+
+	if (!ks_list_empty(&sc->partial)) {
+		head = ks_list_entry(sc->partial.next, struct ks_page, lru);
+	} else if (!ks_list_empty(&sc->empty)) {
+		head = ks_list_entry(sc->empty.next, struct ks_page, lru);
+		ks_list_del(&head->lru);
+		ks_list_add(&head->lru, &sc->partial);
+		sc->nr_empty--;
+		sc->nr_partial++;
+	} else {
+		return NULL;
+	}
+	slot = head->freelist;
+	head->freelist = *free_ptr(sc, slot);
+	head->inuse++;
+	sc->active_objs++;
+	if (!head->freelist) {
+		ks_list_del(&head->lru);
+		ks_list_add(&head->lru, &sc->full);
+		sc->nr_partial--;
+		sc->nr_full++;
+	}
+	return slot;
+}
+
+/* Put SLOT back on its slab; returns a slab to release, or NULL.  Caller
+ * holds the lock. */
+static struct ks_page *put_locked(struct ks_slab_cache *sc, void *slot)
+{
+	struct ks_page *head = ks_page_head(ks_virt_to_page(slot));
+
+	*free_ptr(sc, slot) = head->freelist;
+	head->freelist = slot;
+	sc->active_objs--;
+	if (head->inuse-- == sc->objs_per_slab) {      /* full -> partial */
+		ks_list_del(&head->lru);
+		ks_list_add(&head->lru, &sc->partial);
+		sc->nr_full--;
+		sc->nr_partial++;
+	}
+	if (head->inuse == 0) {                        /* partial -> empty */
+		ks_list_del(&head->lru);
+		ks_list_add(&head->lru, &sc->empty);
+		sc->nr_partial--;
+		sc->nr_empty++;
+		return trim_empty_locked(sc);
+	}
+	return NULL;
+}
+
+/* Add a freshly grown slab to the partial-or-empty lists.  Caller holds
+ * the lock. */
+static void add_new_locked(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	ks_list_add(&head->lru, &sc->empty);
+	sc->nr_empty++;
+}
+
+size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, void **objs)
+{
+	size_t got = 0;
+
+	ks_lock(&sc->lock);
+	while (got < n) {
+		void *slot = take_locked(sc);
+		if (!slot) {
+			struct ks_page *head;
+			ks_unlock(&sc->lock);
+			head = slab_grow(sc, gfp);
+			ks_lock(&sc->lock);
+			if (!head)
+				break;
+			add_new_locked(sc, head);
+			continue;
+		}
+		objs[got++] = (char *)slot + sc->offset;
+	}
+	sc->nr_slab_allocs += got;
+	ks_unlock(&sc->lock);
+	return got;
+}
+
+void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
+{
+	struct ks_page *release[8];
+	size_t nr_release = 0;
+
+	ks_lock(&sc->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct ks_page *head = put_locked(sc, (char *)objs[i] - sc->offset);
+		if (head && nr_release < KS_ARRAY_SIZE(release))
+			release[nr_release++] = head;
+		else if (head)                          /* keep it after all */
+			add_new_locked(sc, head);
+	}
+	sc->nr_slab_frees += n;
+	ks_unlock(&sc->lock);
+	while (nr_release)
+		slab_release(sc, release[--nr_release]);
+}
+
+void *ks__slab_alloc(struct ks_slab_cache *sc, ks_gfp_t gfp)
+{
+	void *obj;
+
+	if (sc->debug)
+		return ks__slab_alloc_debug(sc, gfp, sc->object_size);
+	if (ks__slab_alloc_bulk(sc, gfp, 1, &obj) != 1)
+		return NULL;
+	if (gfp & KS_GFP_ZERO)
+		memset(obj, 0, sc->object_size);
+	return obj;
+}
+
+void ks__slab_free(struct ks_slab_cache *sc, void *obj)
+{
+	if (sc->debug)
+		ks__slab_free_debug(sc, obj);
+	else
+		ks__slab_free_bulk(sc, 1, &obj);
+}
+
+/* ---- debug caches ------------------------------------------------------- */
+
+void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
+{
+	void *slot;
+
+	ks_lock(&sc->lock);
+	while (!(slot = take_locked(sc))) {
+		struct ks_page *head;
+		ks_unlock(&sc->lock);
+		head = slab_grow(sc, gfp);
+		ks_lock(&sc->lock);
+		if (!head) {
+			ks_unlock(&sc->lock);
+			return NULL;
+		}
+		add_new_locked(sc, head);
+	}
+	sc->nr_slab_allocs++;
+	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
+	ks_unlock(&sc->lock);
+	if (gfp & KS_GFP_ZERO)
+		memset((char *)slot + sc->offset, 0, req);
+	return (char *)slot + sc->offset;
+}
+
+void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
+{
+	void *slot = ks__slab_object_start(sc, obj);
+	struct ks_page *release;
+
+	if (!slot)
+		ks__report(KS_ERR_INVALID_FREE, obj, sc->name);
+	ks_lock(&sc->lock);
+	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
+	release = put_locked(sc, slot);
+	sc->nr_slab_frees++;
+	ks_unlock(&sc->lock);
+	if (release)
+		slab_release(sc, release);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p)
+{
+	struct ks_page *pg = ks_virt_to_page(p);
+	struct ks_page *head;
+	char *base, *slot;
+	size_t off;
+
+	if (pg->kind != KS_PG_SLAB || pg->cache != sc)
+		return NULL;
+	head = ks_page_head(pg);
+	base = slab_base(head);
+	if ((const char *)p < base + sc->offset)
+		return NULL;
+	off = (size_t)((const char *)p - base - sc->offset);
+	if (off % sc->size || off / sc->size >= sc->objs_per_slab)
+		return NULL;
+	slot = base + off;
+	return slot;
+}
+
+size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj)
+{
+	if (sc->debug)
+		return ks__debug_requested(sc, (const char *)obj - sc->offset);
+	return sc->object_size;
+}
+
+size_t ks__slab_shrink(struct ks_slab_cache *sc)
+{
+	struct ks_list doomed;
+	size_t pages = 0;
+
+	ks_list_init(&doomed);
+	ks_lock(&sc->lock);
+	while (!ks_list_empty(&sc->empty)) {
+		struct ks_list *l = sc->empty.next;
+		ks_list_del(l);
+		ks_list_add(l, &doomed);
+		sc->nr_empty--;
+		sc->nr_shrink++;
+	}
+	ks_unlock(&sc->lock);
+	while (!ks_list_empty(&doomed)) {
+		struct ks_page *head = ks_list_entry(doomed.next, struct ks_page, lru);
+		ks_list_del(&head->lru);
+		slab_release(sc, head);
+		pages += 1ul << sc->order;
+	}
+	return pages;
+}
+
+size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
+{
+	size_t live;
+
+	ks_lock(&sc->lock);
+	live = sc->active_objs;
+	ks_unlock(&sc->lock);
+	if (live)
+		return live;
+	ks__slab_shrink(sc);
+	ks_lock(&ks_slab_caches_lock);
+	ks_list_del(&sc->link);
+	ks_unlock(&ks_slab_caches_lock);
+	return 0;
+}
+
+/* ---- invariants --------------------------------------------------------- */
+
+static int check_slab(struct ks_slab_cache *sc, struct ks_page *head, int want,
+		      size_t *inuse)
+{
+	int broken = 0;
+	size_t nfree = 0;
+	char *base = slab_base(head);
+	char *end = base + (size_t)sc->objs_per_slab * sc->size;
+
+	if (head->kind != KS_PG_SLAB || head->cache != sc || head->head_delta)
+		broken++;
+	for (size_t i = 1; i < (1ul << sc->order); i++)
+		if (head[i].kind != KS_PG_SLAB || head[i].cache != sc ||
+		    head[i].head_delta != i)
+			broken++;
+	if (head->s_off > sc->colour_count * sc->colour_step || head->s_off % sc->colour_step)
+		broken++;
+	for (char *slot = head->freelist; slot; slot = *free_ptr(sc, slot)) {
+		if (slot < base || slot >= end || (size_t)(slot - base) % sc->size ||
+		    ++nfree > sc->objs_per_slab) {
+			broken++;
+			break;
+		}
+	}
+	if (nfree + head->inuse != sc->objs_per_slab)
+		broken++;
+	if ((want == 0 && head->inuse != sc->objs_per_slab) ||
+	    (want == 1 && (head->inuse == 0 || head->inuse == sc->objs_per_slab)) ||
+	    (want == 2 && head->inuse != 0))
+		broken++;
+	*inuse += head->inuse;
+	return broken;
+}
+
+int ks__slab_check(struct ks_slab_cache *sc)
+{
+	struct ks_list *lists[3] = { &sc->full, &sc->partial, &sc->empty };
+	size_t counts[3] = { 0, 0, 0 }, inuse = 0;
+	struct ks_list *pos;
+	int broken = 0;
+
+	ks_lock(&sc->lock);
+	for (int l = 0; l < 3; l++) {
+		ks_list_for_each(pos, lists[l]) {
+			counts[l]++;
+			broken += check_slab(sc, ks_list_entry(pos, struct ks_page, lru), l, &inuse);
+		}
+	}
+	if (counts[0] != sc->nr_full || counts[1] != sc->nr_partial ||
+	    counts[2] != sc->nr_empty || inuse != sc->active_objs)
+		broken++;
+	ks_unlock(&sc->lock);
+	return broken;
+}

@@ -1,0 +1,68 @@
+/* slab.h - slab caches: objects of one size carved from page blocks. */
+#ifndef KS_SLAB_H
+#define KS_SLAB_H
+#include "internal.h"
+#include "arena.h"
+
+#define KS_CACHE_DEBUG_FLAGS (KS_CACHE_POISON | KS_CACHE_RED_ZONE)
+#define KS_CACHE_INTERNAL 0x80000000ul /* kslab's own: never freed by free() */
+#define KS_CACHE_NAME_MAX 32
+#define KS_SLAB_MAX_ORDER 5
+
+struct ks_slab_cache {
+	ks_lock_t lock;              /* the lists, the counters, colour_next */
+	struct ks_list partial;      /* slabs with free and used objects */
+	struct ks_list full;
+	struct ks_list empty;
+	size_t nr_partial, nr_full, nr_empty;
+	size_t active_objs;          /* objects handed out (to magazines too) */
+	/* geometry, fixed at init */
+	size_t object_size;          /* what the creator asked for */
+	size_t size;                 /* stride between objects */
+	size_t align;
+	size_t offset;               /* object start within its slot */
+	size_t fp_offset;            /* free pointer within its slot */
+	size_t meta_offset;          /* debug: free pointer + track word */
+	unsigned order, objs_per_slab;
+	unsigned colour_count, colour_next, colour_step;
+	unsigned long flags;
+	bool debug;                  /* POISON or RED_ZONE: the _debug paths */
+	uint8_t cpu_idx;             /* copied into every slab page */
+	ks_gfp_t gfp;                /* zone flags for its pages */
+	void (*ctor)(void *);
+	size_t max_empty;            /* empty slabs kept before freeing */
+	struct ks_list link;         /* all caches, for slabinfo */
+	char name[KS_CACHE_NAME_MAX];
+	/* statistics, under lock */
+	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
+};
+
+int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
+			size_t align, unsigned long flags, void (*ctor)(void *));
+/* Tear down an empty cache; returns the number of live objects (and does
+ * nothing) if it is not empty. */
+size_t ks__slab_cache_fini(struct ks_slab_cache *sc);
+void *ks__slab_alloc(struct ks_slab_cache *sc, ks_gfp_t gfp);
+void ks__slab_free(struct ks_slab_cache *sc, void *obj);
+/* Allocate up to N objects into OBJS; returns how many (0: errno ENOMEM). */
+size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, void **objs);
+void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs);
+/* Debug caches: REQ is the size the caller will use (red zone beyond it). */
+void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req);
+void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj);
+size_t ks__slab_shrink(struct ks_slab_cache *sc);
+/* The slot P falls in, or NULL if P is not the start of an object. */
+void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
+/* Usable size of an object (debug caches: the size requested). */
+size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj);
+int ks__slab_check(struct ks_slab_cache *sc);
+
+/* All caches, for slabinfo and fork. */
+extern struct ks_list ks_slab_caches;
+extern ks_lock_t ks_slab_caches_lock;
+
+static inline struct ks_slab_cache *ks_page_slab_cache(const void *obj)
+{
+	return ks_virt_to_page(obj)->cache;
+}
+#endif

@@ -1,0 +1,323 @@
+/*
+ * stats.c - statistics and reports: ks_stats_get, ks_slabinfo (the
+ * /proc/slabinfo of any process), and the text behind malloc_stats and
+ * malloc_info.  Also the small formatter every report uses.
+ *
+ * Counters live beside what they count, under the lock that already
+ * guards it (a cache's counters under its slab lock, a zone's under the
+ * zone lock); nothing here adds work to the fast path.  Reading merges
+ * them, taking each lock in turn, so a report is a consistent view of each
+ * cache, not of the whole allocator at one instant.  Objects sitting in
+ * magazines count as active in the slab layer's view, as they do in
+ * /proc/slabinfo for the kernel's per-CPU arrays; the depot's share is
+ * shown in its own columns.
+ *
+ * Output never goes through stdio, which may allocate: ks__snprintf formats
+ * into a caller's buffer (a subset of printf: flags '-' and '0', a width,
+ * a precision for %s, and the conversions d i u x s c p with l, z
+ * modifiers) and ks__write_all writes it with write(2).
+ */
+#include "internal.h"
+#include "stats.h"
+#include "arena.h"
+#include "buddy.h"
+#include "slab.h"
+#include "magazine.h"
+#include "vmalloc.h"
+#include "os.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- formatting --------------------------------------------------------- */
+
+struct out {
+	char *buf;
+	size_t len, pos;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->pos + 1 < o->len)
+		o->buf[o->pos] = c;
+	o->pos++;
+}
+
+static void put_padded(struct out *o, const char *s, size_t n, int width, bool left,
+		       char pad)
+{
+	size_t w = width > 0 ? (size_t)width : 0;
+	if (!left)
+		for (size_t i = n; i < w; i++)
+			put(o, pad);
+	for (size_t i = 0; i < n; i++)
+		put(o, s[i]);
+	if (left)
+		for (size_t i = n; i < w; i++)
+			put(o, ' ');
+}
+
+static size_t utoa(char *tmp, unsigned long v, unsigned base)
+{
+	size_t n = 0;
+	char rev[24];
+	do {
+		rev[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = rev[n - 1 - i];
+	return n;
+}
+
+static void vformat(struct out *o, const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		bool left = false, is_long = false;
+		char pad = ' ', tmp[24];
+		int width = 0, prec = -1;
+		unsigned long u;
+		long d;
+		size_t n;
+
+		if (*fmt != '%') {
+			put(o, *fmt);
+			continue;
+		}
+		fmt++;
+		for (; *fmt == '-' || *fmt == '0'; fmt++) {
+			if (*fmt == '-')
+				left = true;
+			else
+				pad = '0';
+		}
+		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+			width = width * 10 + (*fmt - '0');
+		if (*fmt == '.') {
+			fmt++;
+			if (*fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			} else {
+				for (prec = 0; *fmt >= '0' && *fmt <= '9'; fmt++)
+					prec = prec * 10 + (*fmt - '0');
+			}
+		}
+		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
+			is_long = true;
+		switch (*fmt) {
+		case 'd': case 'i':
+			d = is_long ? va_arg(ap, long) : va_arg(ap, int);
+			u = d < 0 ? (unsigned long)-d : (unsigned long)d;
+			tmp[0] = '-';
+			n = utoa(tmp + (d < 0), u, 10) + (d < 0);
+			put_padded(o, tmp, n, width, left, pad);
+			break;
+		case 'u': case 'x':
+			u = is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			n = utoa(tmp, u, *fmt == 'x' ? 16 : 10);
+			put_padded(o, tmp, n, width, left, pad);
+			break;
+		case 'p':
+			tmp[0] = '0';
+			tmp[1] = 'x';
+			n = utoa(tmp + 2, (unsigned long)va_arg(ap, void *), 16) + 2;
+			put_padded(o, tmp, n, width, left, pad);
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			if (prec >= 0 && (size_t)prec < n)
+				n = (size_t)prec;
+			put_padded(o, s, n, width, left, ' ');
+			break;
+		}
+		case 'c':
+			tmp[0] = (char)va_arg(ap, int);
+			put_padded(o, tmp, 1, width, left, ' ');
+			break;
+		case '%':
+			put(o, '%');
+			break;
+		default:
+			return;
+		}
+	}
+}
+
+int ks__snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	struct out o = { buf, len, 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(&o, fmt, ap);
+	va_end(ap);
+	if (len)
+		buf[o.pos < len ? o.pos : len - 1] = '\0';
+	return (int)o.pos;
+}
+
+void ks__write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void ks__dprintf(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	struct out o = { buf, sizeof(buf), 0 };
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vformat(&o, fmt, ap);
+	va_end(ap);
+	ks__write_all(fd, buf, o.pos < sizeof(buf) ? o.pos : sizeof(buf) - 1);
+	errno = saved;
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+struct cache_row {
+	char name[KS_CACHE_NAME_MAX];
+	size_t active, total, size, per_slab, pages_per_slab, slabs, active_slabs;
+	size_t depot_full, magsize;
+};
+
+static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
+{
+	struct ks_cache *c = ks__mag_cache_of(sc);
+
+	ks_lock(&sc->lock);
+	memcpy(r->name, sc->name, sizeof(r->name));
+	r->active = sc->active_objs;
+	r->slabs = sc->nr_full + sc->nr_partial + sc->nr_empty;
+	r->active_slabs = sc->nr_full + sc->nr_partial;
+	r->total = r->slabs * sc->objs_per_slab;
+	r->size = sc->size;
+	r->per_slab = sc->objs_per_slab;
+	r->pages_per_slab = 1ul << sc->order;
+	ks_unlock(&sc->lock);
+	r->depot_full = r->magsize = 0;
+	if (c) {
+		ks_lock(&c->depot.lock);
+		r->depot_full = c->depot.nr_full;
+		r->magsize = c->depot.magsize;
+		ks_unlock(&c->depot.lock);
+	}
+}
+
+/* Call FN on a snapshot of each cache (the list lock is not held while FN
+ * runs, so FN may write). */
+static void for_each_cache(void (*fn)(struct cache_row *, void *), void *arg)
+{
+	struct ks_list *pos;
+	size_t i = 0;
+
+	for (;;) {
+		struct cache_row row;
+		bool found = false;
+		size_t k = 0;
+		ks_lock(&ks_slab_caches_lock);
+		ks_list_for_each(pos, &ks_slab_caches) {
+			if (k++ == i) {
+				read_cache(ks_list_entry(pos, struct ks_slab_cache, link), &row);
+				found = true;
+				break;
+			}
+		}
+		ks_unlock(&ks_slab_caches_lock);
+		if (!found)
+			return;
+		fn(&row, arg);
+		i++;
+	}
+}
+
+static void sum_row(struct cache_row *r, void *arg)
+{
+	struct ks_stats *st = arg;
+	st->slab_bytes += r->slabs * r->pages_per_slab * KS_PAGE_SIZE;
+	st->slab_active += r->active * r->size;
+	st->nr_caches++;
+}
+
+ks_export int ks_stats_get(struct ks_stats *st)
+{
+	if (!st) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	for_each_cache(sum_row, st);
+	st->mapped = ks__arena_mapped() + ks__vmalloc_mapped();
+	st->page_free = ks__buddy_free_bytes();
+	ks__large_stats(&st->large_bytes, &st->large_count);
+	st->large_bytes += ks__vmalloc_mapped();
+	st->large_count += ks__vmalloc_count();
+	st->metadata = ks__arena_nr_sections() * KS_SECTION_RESERVED * KS_PAGE_SIZE;
+	st->nr_threads = ks__mag_nr_threads();
+	return 0;
+}
+
+static void slabinfo_row(struct cache_row *r, void *arg)
+{
+	int fd = *(int *)arg;
+	ks__dprintf(fd, "%-24s %8zu %8zu %6zu %4zu %4zu : tunables %4zu %4zu %4u"
+		    " : slabdata %6zu %6zu %6zu\n",
+		    r->name, r->active, r->total, r->size, r->per_slab,
+		    r->pages_per_slab, r->magsize, r->magsize / 2, 0u,
+		    r->active_slabs, r->slabs, r->depot_full);
+}
+
+ks_export int ks_slabinfo(int fd)
+{
+	ks__dprintf(fd, "slabinfo - version: 2.1\n");
+	ks__dprintf(fd, "# name                   <active_objs> <num_objs> <objsize>"
+		    " <objperslab> <pagesperslab> : tunables <limit> <batchcount>"
+		    " <sharedfactor> : slabdata <active_slabs> <num_slabs>"
+		    " <depot_magazines>\n");
+	for_each_cache(slabinfo_row, &fd);
+	return 0;
+}
+
+/* The summary malloc_stats and KSLAB_OPTIONS=stats print. */
+void ks__stats_print(int fd, bool with_slabinfo)
+{
+	struct ks_stats st;
+
+	ks_stats_get(&st);
+	ks__dprintf(fd, "kslab %s statistics (pid %d)\n", KSLAB_VERSION, (int)getpid());
+	ks__dprintf(fd, "  mapped        %12zu bytes (%zu sections)\n", st.mapped,
+		    ks__arena_nr_sections());
+	ks__dprintf(fd, "  resident      %12zu bytes\n", ks__os_rss());
+	ks__dprintf(fd, "  buddy free    %12zu bytes\n", st.page_free);
+	ks__dprintf(fd, "  slabs         %12zu bytes, %zu in objects\n", st.slab_bytes,
+		    st.slab_active);
+	ks__dprintf(fd, "  large blocks  %12zu bytes in %zu blocks\n", st.large_bytes,
+		    st.large_count);
+	ks__dprintf(fd, "  metadata      %12zu bytes (page descriptors, reserved)\n",
+		    st.metadata);
+	ks__dprintf(fd, "  caches %zu, threads with magazines %zu\n", st.nr_caches,
+		    st.nr_threads);
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		ks__dprintf(fd, "  zone %-7s managed %8zu pages, free %8zu, "
+			    "wmark min/low/high %zu/%zu/%zu\n",
+			    ks_zones[z].name, ks_zones[z].managed_pages,
+			    ks_zones[z].free_pages, ks_zones[z].wmark[KS_WMARK_MIN],
+			    ks_zones[z].wmark[KS_WMARK_LOW], ks_zones[z].wmark[KS_WMARK_HIGH]);
+	if (with_slabinfo)
+		ks_slabinfo(fd);
+}
