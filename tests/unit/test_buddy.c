@@ -1,0 +1,208 @@
+/*
+ * test_buddy.c - the zoned buddy allocator and the page API against a
+ * model: a randomized run of allocations and frees of every order, with
+ * ks__buddy_check() after every step, a shadow map that catches a page
+ * handed out twice, and at the end every page accounted for and every
+ * block coalesced back to the layout a fresh section has.
+ */
+#include "../harness/harness.h"
+#include "internal.h"
+#include "arena.h"
+#include "buddy.h"
+#include "page_alloc.h"
+#include "init.h"
+
+struct block { struct ks_page *pg; unsigned order; };
+
+static size_t snapshot(size_t nr_free[KS_NR_ORDERS])
+{
+	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	ks_lock(&z->lock);
+	for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+		nr_free[o] = z->nr_free[o];
+	size_t free_pages = z->free_pages;
+	ks_unlock(&z->lock);
+	return free_pages;
+}
+
+/* One byte per page of the first sections: 1 while handed out. */
+static unsigned char *shadow_of(struct ks_page *pg, unsigned char *shadow, uintptr_t lo)
+{
+	return shadow + ((uintptr_t)ks_page_address(pg) - lo) / KS_PAGE_SIZE;
+}
+
+static void t_random_model(void)
+{
+	enum { NBLOCKS = 600, STEPS = 6000 };
+	static struct block live[NBLOCKS];
+	size_t nlive = 0, before[KS_NR_ORDERS], after[KS_NR_ORDERS];
+	unsigned seed = 12345;
+	const size_t span = 8 * KS_SECTION_SIZE / KS_PAGE_SIZE;
+	unsigned char *shadow = calloc(span, 1);
+	uintptr_t lo = UINTPTR_MAX;
+
+	ks_boot();
+	/* warm: make sure one section exists so the snapshot is meaningful */
+	struct ks_page *first = ks__pages_alloc(0, 0);
+	REQUIRE(first != NULL);
+	ks__pages_free(first, 0);
+	size_t free0 = snapshot(before);
+	REQUIRE(ks__buddy_check() == 0);
+
+	for (int step = 0; step < STEPS; step++) {
+		seed = seed * 1103515245u + 12345u;
+		bool do_alloc = nlive == 0 || (nlive < NBLOCKS && (seed >> 16) % 3 != 0);
+		if (do_alloc) {
+			unsigned order = (seed >> 8) % (KS_MAX_ORDER + 1);
+			if (order > 6 && (seed >> 20) % 4)
+				order -= 5;         /* mostly small blocks */
+			struct ks_page *pg = ks__pages_alloc(0, order);
+			REQUIRE(pg != NULL);
+			CHECK_EQ(ks_page_pfn(pg) & ((1ul << order) - 1), 0);
+			CHECK_PTR_ALIGNED(ks_page_address(pg), KS_PAGE_SIZE << order);
+			uintptr_t base = ks_section_base(pg);
+			if (lo == UINTPTR_MAX)
+				lo = base - 4 * KS_SECTION_SIZE;
+			REQUIRE((uintptr_t)ks_page_address(pg) >= lo &&
+				(uintptr_t)ks_page_address(pg) < lo + span * KS_PAGE_SIZE);
+			for (size_t i = 0; i < (1ul << order); i++) {
+				unsigned char *s = shadow_of(pg + i, shadow, lo);
+				CHECK_EQ(*s, 0);       /* never handed out twice */
+				*s = 1;
+			}
+			pg->kind = KS_PG_PAGES;
+			live[nlive].pg = pg;
+			live[nlive].order = order;
+			nlive++;
+		} else {
+			size_t k = (seed >> 12) % nlive;
+			struct block b = live[k];
+			live[k] = live[--nlive];
+			for (size_t i = 0; i < (1ul << b.order); i++)
+				*shadow_of(b.pg + i, shadow, lo) = 0;
+			ks__pages_free(b.pg, b.order);
+		}
+		if (step % 50 == 0)
+			CHECK_EQ(ks__buddy_check(), 0);
+	}
+	while (nlive) {
+		struct block b = live[--nlive];
+		ks__pages_free(b.pg, b.order);
+	}
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* new sections may have been added: compare per-section layout */
+	size_t free1 = snapshot(after);
+	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	CHECK_EQ(free1, z->managed_pages);          /* every page is back */
+	size_t nsec = z->managed_pages / (KS_SECTION_PAGES - KS_SECTION_RESERVED);
+	size_t nsec0 = free0 / (KS_SECTION_PAGES - KS_SECTION_RESERVED);
+	for (unsigned o = 0; o < KS_NR_ORDERS; o++)  /* fully coalesced */
+		CHECK_EQ(after[o] * nsec0, before[o] * nsec);
+	free(shadow);
+}
+
+static void t_split_and_merge(void)
+{
+	ks_boot();
+	struct ks_page *a = ks__pages_alloc(0, 0);
+	REQUIRE(a != NULL);
+	size_t pfn = ks_page_pfn(a);
+	struct ks_page *buddy = a - pfn + (pfn ^ 1);
+	/* a's buddy is free (the split left it) or in use by someone else */
+	if (buddy->kind == KS_PG_BUDDY) {
+		CHECK_EQ(buddy->order, 0);
+		ks__pages_free(a, 0);
+		CHECK(buddy->kind != KS_PG_BUDDY || buddy->order != 0);  /* merged */
+	} else {
+		ks__pages_free(a, 0);
+	}
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
+static void t_exact(void)
+{
+	ks_boot();
+	ks__pages_free(ks__pages_alloc(0, 0), 0);      /* a section exists */
+	size_t free0 = ks_zones[KS_ZONE_NORMAL].free_pages;
+	struct ks_page *pg = ks__pages_alloc_exact(0, 5, 0, KS_PG_PAGES);
+	REQUIRE(pg != NULL);
+	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 5, free0);   /* 5, not 8 */
+	CHECK_EQ(pg->nr_pages, 5);
+	for (int i = 1; i < 5; i++) {
+		CHECK_EQ(pg[i].kind, KS_PG_TAIL);
+		CHECK_EQ(pg[i].head_delta, i);
+	}
+	ks__pages_shrink_exact(pg, 3);
+	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 3, free0);
+	if (ks__pages_grow_exact(pg, 7))
+		CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 7, free0);
+	ks__pages_free_exact(pg, pg->nr_pages);
+	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages, free0);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
+static void t_dma32(void)
+{
+	ks_boot();
+	struct ks_page *pg = ks__pages_alloc(KS_GFP_DMA32, 2);
+	REQUIRE(pg != NULL);
+	CHECK((uintptr_t)ks_page_address(pg) + (KS_PAGE_SIZE << 2) <= (1ull << 32));
+	CHECK_EQ(ks_page_section(pg)->zone, KS_ZONE_DMA32);
+	/* NORMAL allocations stay out of DMA32 while NORMAL can grow */
+	struct ks_page *n = ks__pages_alloc(0, 2);
+	REQUIRE(n != NULL);
+	CHECK_EQ(ks_page_section(n)->zone, KS_ZONE_NORMAL);
+	ks__pages_free(pg, 2);
+	ks__pages_free(n, 2);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
+static void t_zeroed_and_purge(void)
+{
+	ks_boot();
+	struct ks_page *pg = ks__pages_alloc(0, 3);
+	REQUIRE(pg != NULL);
+	memset(ks_page_address(pg), 0xab, KS_PAGE_SIZE << 3);
+	ks__pages_free(pg, 3);
+	struct ks_page *z = ks__pages_alloc(KS_GFP_ZERO, 3);
+	REQUIRE(z != NULL);
+	unsigned char *p = ks_page_address(z);
+	size_t nonzero = 0;
+	for (size_t i = 0; i < (KS_PAGE_SIZE << 3); i++)
+		nonzero += p[i] != 0;
+	CHECK_EQ(nonzero, 0);
+	memset(p, 0xcd, KS_PAGE_SIZE << 3);
+	ks__pages_free(z, 3);
+	CHECK(ks__buddy_purge(UINT64_MAX, 0, false) > 0);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
+static void t_arena(void)
+{
+	ks_boot();
+	struct ks_page *pg = ks__pages_alloc(0, 0);
+	REQUIRE(pg != NULL);
+	void *addr = ks_page_address(pg);
+	CHECK(ks_is_ours(addr));
+	CHECK(ks_is_ours((char *)addr + 100));
+	CHECK(ks_virt_to_page((char *)addr + 4000) == pg);
+	CHECK(!ks_is_ours(&pg));        /* the stack */
+	CHECK(!ks_is_ours(NULL));
+	CHECK(!ks_is_ours((void *)~0ul));
+	CHECK_EQ(ks__arena_check(), 0);
+	ks__pages_free(pg, 0);
+}
+
+static const struct harness_case cases[] = {
+	{ "random_model", t_random_model },
+	{ "split_and_merge", t_split_and_merge },
+	{ "exact", t_exact },
+	{ "dma32", t_dma32 },
+	{ "zeroed_and_purge", t_zeroed_and_purge },
+	{ "arena", t_arena },
+};
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}

@@ -1,0 +1,159 @@
+/*
+ * test_slab.c - slab caches: list transitions (empty -> partial -> full and
+ * back), colour offsets cycling per slab, constructor runs, alignment,
+ * bulk paths, shrink, and ks__slab_check() after every operation.
+ */
+#include "../harness/harness.h"
+#include "internal.h"
+#include "slab.h"
+#include "init.h"
+
+static struct ks_page *head_of(void *obj)
+{
+	return ks_page_head(ks_virt_to_page(obj));
+}
+
+static void t_list_transitions(void)
+{
+	static struct ks_slab_cache sc;
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-lists", 200, 0, 0, NULL) == 0);
+	sc.max_empty = 4;
+	unsigned n = sc.objs_per_slab;
+	void *objs[1024];
+	REQUIRE(n >= 2 && n < 1024);
+
+	objs[0] = ks__slab_alloc(&sc, 0);
+	REQUIRE(objs[0] != NULL);
+	CHECK_EQ(sc.nr_partial, 1);
+	CHECK_EQ(sc.nr_full, 0);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	for (unsigned i = 1; i < n; i++) {
+		objs[i] = ks__slab_alloc(&sc, 0);
+		REQUIRE(objs[i] != NULL);
+		CHECK(head_of(objs[i]) == head_of(objs[0]));   /* partial first */
+	}
+	CHECK_EQ(sc.nr_full, 1);
+	CHECK_EQ(sc.nr_partial, 0);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	objs[n] = ks__slab_alloc(&sc, 0);                  /* a second slab */
+	CHECK(head_of(objs[n]) != head_of(objs[0]));
+	CHECK_EQ(sc.nr_full, 1);
+	CHECK_EQ(sc.nr_partial, 1);
+	ks__slab_free(&sc, objs[0]);                       /* full -> partial */
+	CHECK_EQ(sc.nr_full, 0);
+	CHECK_EQ(sc.nr_partial, 2);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	for (unsigned i = 1; i < n; i++)
+		ks__slab_free(&sc, objs[i]);                   /* partial -> empty */
+	CHECK_EQ(sc.nr_empty, 1);
+	CHECK_EQ(sc.nr_partial, 1);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	ks__slab_free(&sc, objs[n]);
+	CHECK_EQ(sc.nr_empty, 2);
+	CHECK_EQ(sc.active_objs, 0);
+	CHECK_EQ(ks__slab_shrink(&sc), 2u << sc.order);
+	CHECK_EQ(sc.nr_empty, 0);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+}
+
+static void t_colour(void)
+{
+	static struct ks_slab_cache sc;
+	ks_boot();
+	/* 200-byte objects: 20 per 4 KiB slab, 96 bytes left: colours 0, 64 */
+	REQUIRE(ks__slab_cache_init(&sc, "t-colour", 200, 8, 0, NULL) == 0);
+	CHECK(sc.colour_count >= 1);
+	sc.max_empty = 64;
+	unsigned slabs = sc.colour_count + 2;
+	void *first[64];
+	REQUIRE(slabs <= 64);
+	size_t want = 0;
+	for (unsigned s = 0; s < slabs; s++) {
+		void *objs[600];
+		for (unsigned i = 0; i < sc.objs_per_slab; i++)
+			objs[i] = ks__slab_alloc(&sc, 0);
+		first[s] = objs[0];
+		struct ks_page *h = head_of(objs[0]);
+		CHECK_EQ(h->s_off, want * sc.colour_step);
+		CHECK_EQ(((uintptr_t)objs[0] & (KS_PAGE_SIZE - 1)), want * sc.colour_step);
+		want = want >= sc.colour_count ? 0 : want + 1;
+		(void)objs;
+	}
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	(void)first;
+}
+
+static int ctor_calls;
+static void ctor(void *p)
+{
+	ctor_calls++;
+	memset(p, 0x5a, 48);
+}
+
+static void t_ctor_and_align(void)
+{
+	static struct ks_slab_cache sc, al;
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-ctor", 48, 0, 0, ctor) == 0);
+	void *a = ks__slab_alloc(&sc, 0);
+	REQUIRE(a != NULL);
+	CHECK_EQ(ctor_calls, (int)sc.objs_per_slab);       /* once per object */
+	CHECK_EQ(((unsigned char *)a)[47], 0x5a);
+	ks__slab_free(&sc, a);
+	void *b = ks__slab_alloc(&sc, 0);
+	CHECK_EQ(((unsigned char *)b)[0], 0x5a);            /* free ptr outside */
+	CHECK_EQ(ctor_calls, (int)sc.objs_per_slab);
+	ks__slab_free(&sc, b);
+
+	REQUIRE(ks__slab_cache_init(&al, "t-align", 100, 256, 0, NULL) == 0);
+	for (int i = 0; i < 100; i++) {
+		void *p = ks__slab_alloc(&al, 0);
+		CHECK_PTR_ALIGNED(p, 256);
+	}
+	CHECK_EQ(ks__slab_check(&al), 0);
+}
+
+static void t_bulk_and_order(void)
+{
+	static struct ks_slab_cache sc;
+	void *objs[300];
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-bulk", 3000, 0, 0, NULL) == 0);
+	/* waste <= 1/8: 3000 B objects need an order-1 or larger slab */
+	size_t slab = KS_PAGE_SIZE << sc.order;
+	CHECK((slab - sc.objs_per_slab * sc.size) * 8 <= slab);
+	CHECK_EQ(ks__slab_alloc_bulk(&sc, 0, 300, objs), 300);
+	CHECK_EQ(sc.active_objs, 300);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	for (int i = 0; i < 300; i++)
+		CHECK(ks__slab_object_start(&sc, objs[i]) == objs[i]);
+	CHECK(ks__slab_object_start(&sc, (char *)objs[0] + 8) == NULL);
+	ks__slab_free_bulk(&sc, 300, objs);
+	CHECK_EQ(sc.active_objs, 0);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+}
+
+static void t_power_of_two_natural(void)
+{
+	static struct ks_slab_cache sc;
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-pow2", 1024, 16, 0, NULL) == 0);
+	CHECK_EQ(sc.colour_count, 0);
+	for (int i = 0; i < 50; i++)
+		CHECK_PTR_ALIGNED(ks__slab_alloc(&sc, 0), 1024);
+}
+
+static const struct harness_case cases[] = {
+	{ "list_transitions", t_list_transitions },
+	{ "colour", t_colour },
+	{ "ctor_and_align", t_ctor_and_align },
+	{ "bulk_and_order", t_bulk_and_order },
+	{ "power_of_two_natural", t_power_of_two_natural },
+};
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}
