@@ -18,6 +18,7 @@
 #include "kmalloc.h"
 #include "vmalloc.h"
 #include "debug.h"
+#include "options.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,16 +299,28 @@ ks_export void ks_vfree(void *p)
 
 /* ---- introspection ------------------------------------------------------ */
 
+/* Under KSLAB_OPTIONS=verbose each broken layer is named on stderr. */
+static int check_one(const char *what, int broken)
+{
+	if (broken && ks_opt.verbose)
+		ks__dprintf(2, "kslab: check: %s: %d broken\n", what, broken);
+	return broken;
+}
+
 ks_export int ks_check(void)
 {
 	struct ks_list *pos;
 	int broken;
 
 	ks_boot();
-	broken = ks__arena_check() + ks__buddy_check() + ks__vmalloc_check();
+	broken = check_one("sections", ks__arena_check()) +
+		 check_one("buddy", ks__buddy_check()) +
+		 check_one("vmalloc", ks__vmalloc_check());
 	ks_lock(&ks_slab_caches_lock);
-	ks_list_for_each(pos, &ks_slab_caches)
-		broken += ks__slab_check(ks_list_entry(pos, struct ks_slab_cache, link));
+	ks_list_for_each(pos, &ks_slab_caches) {
+		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
+		broken += check_one(sc->name, ks__slab_check(sc));
+	}
 	ks_unlock(&ks_slab_caches_lock);
 	return broken;
 }

@@ -34,7 +34,9 @@ struct ks_page {
 	uint8_t kind;                /* enum ks_page_kind */
 	uint8_t order;               /* block order (BUDDY, SLAB, PAGES, LARGE) */
 	uint8_t flags;               /* KS_PF_* */
-	uint8_t cpu_idx;             /* slab pages: magazine slot, 0xff none */
+	uint8_t cpu_idx;             /* slab pages of a kmalloc cache: its
+	                                magazine slot + 1; 0 on every other
+	                                page (so fresh descriptors are safe) */
 	uint8_t zone;                /* zone id of the section */
 	uint8_t pad[3];
 };

@@ -7,7 +7,7 @@
  * section bitmap test ("is it ours"), the page descriptor by arithmetic,
  * its magazine slot, the round count against the capacity, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
- * magazine slot (cpu_idx 0xff, magsize 0) and so always take the slow path.
+ * magazine slot (cpu_idx 0, magsize 0) and so always take the slow path.
  * A thread's first call finds ks_tcache_empty, whose magazines are empty
  * and of capacity 0, and falls into the slow path, which builds its state;
  * there is no "initialised?" branch here.  Budget: about 20 instructions
@@ -38,7 +38,7 @@ static inline void *ks_malloc_fast(size_t size)
 static inline void ks_free_fast(void *p)
 {
 	if (ks_likely(ks_is_ours(p))) {
-		unsigned idx = ks_virt_to_page(p)->cpu_idx;
+		unsigned idx = ks_virt_to_page(p)->cpu_idx - 1u;  /* 0: none */
 		if (ks_likely(idx < KS_NR_CLASSES)) {
 			struct ks_cpu_cache *cc = &ks_tls_tcache->cc[idx];
 			uint32_t n = cc->rounds;

@@ -18,6 +18,10 @@
  *
  * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
  *
+ * KS_GFP_DMA32.  The kmalloc caches take NORMAL memory; a DMA32 request of
+ * any size takes whole DMA32 pages (the kernel keeps separate dma-kmalloc
+ * caches; DMA32 kmalloc is rare enough here not to need them yet).
+ *
  * free.  The fast path (fastpath.h) handles an object of a kmalloc cache
  * whose thread magazine has room.  Everything else comes to ks__kfree:
  * full magazines, page-path blocks, vmalloc blocks, objects of debug
@@ -104,7 +108,9 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 {
 	void *p;
 
-	if (size <= KS_SLAB_MAX)
+	if (ks_unlikely(gfp & KS_GFP_DMA32))
+		p = size <= KS_PAGE_PATH_MAX ? large_alloc(size ? size : 1, 0, gfp) : NULL;
+	else if (size <= KS_SLAB_MAX)
 		p = class_alloc(ks_size_class(size ? size : 1), size, gfp);
 	else if (size <= KS_PAGE_PATH_MAX)
 		p = large_alloc(size, 0, gfp);
@@ -125,13 +131,17 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 
 	if (align <= KS_MIN_ALIGN)
 		return ks__kmalloc(size, gfp);
-	if (need <= KS_SLAB_MAX && !ks_kmalloc_caches[0].sc.debug) {
+	if (need <= KS_SLAB_MAX && !ks_kmalloc_caches[0].sc.debug &&
+	    !(gfp & KS_GFP_DMA32)) {
 		unsigned cls = ks_size_class(need);
-		while (ks_class_size(cls) % align)
-			cls++;                     /* a power of two comes soon */
+		/* objects of class C sit at slab + colour + i * C, with colours
+		 * in cache lines: aligned if C is a multiple of ALIGN <= a
+		 * line, or a power of two (no colour, naturally aligned) */
+		while (ks_class_size(cls) % align ||
+		       (align > KS_CACHE_LINE && !ks_is_pow2(ks_class_size(cls))))
+			cls++;
 		p = class_alloc(cls, size, gfp);
-	} else if (ks_align_up(size, KS_PAGE_SIZE) <= KS_PAGE_PATH_MAX &&
-		   align <= KS_PAGE_PATH_MAX) {
+	} else if (size <= KS_PAGE_PATH_MAX && align <= KS_PAGE_PATH_MAX) {
 		unsigned order = align > KS_PAGE_SIZE ?
 				 ks_log2_ceil(align >> KS_PAGE_SHIFT) : 0;
 		p = large_alloc(size ? size : 1, order, gfp);

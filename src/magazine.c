@@ -28,9 +28,12 @@
  *    capacity, so old and new sizes mix freely.
  *
  * 4. Memory held.  A depot keeps at most max_full magazines of objects
- *    (about 1 MiB worth, at least 4); beyond that a thread's full magazine
- *    is flushed to the slab layer in one bulk free.  malloc_trim and
- *    ks_cache_shrink drain depots completely.
+ *    (about 256 KiB worth, at least 2); beyond that a thread's full
+ *    magazine is flushed to the slab layer in one bulk free.  An exiting
+ *    thread flushes its objects to the slabs (as jemalloc's tcache does)
+ *    rather than parking them in depots nobody may drain: a program that
+ *    runs thousands of short threads keeps no more than a live one would.
+ *    malloc_trim and ks_cache_shrink drain depots completely.
  *
  * 5. Thread state.  ks_tls_tcache, one initial-exec TLS pointer, starts at
  *    ks_tcache_empty, a valid state whose cpu caches all have no rounds and
@@ -142,9 +145,9 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	ks_lock_reinit(&c->depot.lock);
 	c->depot.magsize = initial_magsize(c->sc.size);
 	bytes = (size_t)c->depot.magsize * c->sc.size;
-	c->depot.max_full = (1u << 20) / bytes;
-	if (c->depot.max_full < 4)
-		c->depot.max_full = 4;
+	c->depot.max_full = (256u << 10) / bytes;
+	if (c->depot.max_full < 2)
+		c->depot.max_full = 2;
 	if (c->depot.max_full > 64)
 		c->depot.max_full = 64;
 	c->magazines = !c->sc.debug && ks_opt.magazines &&
@@ -164,7 +167,7 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	c->id = (uint32_t)id;
 	ks_list_add_tail(&c->depot_link, &caches);
 	ks_unlock(&caches_lock);
-	c->sc.cpu_idx = (c->magazines && id < KS_NR_CLASSES) ? (uint8_t)id : 0xff;
+	c->sc.cpu_idx = (c->magazines && id < KS_NR_CLASSES) ? (uint8_t)(id + 1) : 0;
 	return 0;
 }
 
@@ -276,12 +279,17 @@ static struct ks_tcache *tcache_get(void)
 	return tc;
 }
 
-/* Give a cpu cache's magazines back to the depot. */
-static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc)
+/* Give a cpu cache's magazines back to the depot, their objects to the
+ * slabs when FLUSH. */
+static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, bool flush)
 {
 	if (!cc->magsize)
 		return;
 	cc->loaded->rounds = cc->rounds;
+	if (flush) {
+		mag_flush(c, cc->loaded);
+		mag_flush(c, cc->prev);
+	}
 	depot_put(c, cc->loaded);
 	depot_put(c, cc->prev);
 	memset(cc, 0, sizeof(*cc));
@@ -297,9 +305,9 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
 		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id]);
+			cpu_cache_drain(c, &tc->cc[c->id], true);
 		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
-			cpu_cache_drain(c, &tc->ext[c->id - KS_NR_CLASSES]);
+			cpu_cache_drain(c, &tc->ext[c->id - KS_NR_CLASSES], true);
 	}
 	ks_unlock(&caches_lock);
 	if (tc->nr_ext)
@@ -498,7 +506,7 @@ size_t ks__mag_drain(struct ks_cache *c)
 		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
 			cc = &tc->ext[c->id - KS_NR_CLASSES];
 		if (cc)
-			cpu_cache_drain(c, cc);
+			cpu_cache_drain(c, cc, false);
 	}
 	return depot_drain(c);
 }
@@ -512,9 +520,9 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
 		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id]);
+			cpu_cache_drain(c, &tc->cc[c->id], false);
 		else if (i < tc->nr_ext)
-			cpu_cache_drain(c, &tc->ext[i]);
+			cpu_cache_drain(c, &tc->ext[i], false);
 	}
 	ks_unlock(&threads_lock);
 	depot_drain(c);

@@ -248,10 +248,8 @@ ks_libc int malloc_info(int options, FILE *fp)
 	char buf[1024];
 	struct ks_stats st;
 
-	if (options != 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (options != 0)
+		return EINVAL;             /* glibc returns it, errno untouched */
 	ks_boot();
 	ks_stats_get(&st);
 	ks__snprintf(buf, sizeof(buf),

@@ -32,37 +32,41 @@
 #include <errno.h>
 #include <string.h>
 
-static bool zone_grow(struct ks_zone *z, unsigned order)
+/* Map one more section into Z and take the block from it, unless another
+ * thread grew the zone while this one waited for grow_lock. */
+static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order)
 {
 	struct ks_section *sec;
-	bool ok = true;
+	struct ks_page *pg;
 
 	ks_lock(&z->grow_lock);
-	/* someone else may have grown it while we waited */
-	if (z->free_pages >> order == 0 || z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order)) {
+	pg = ks__buddy_alloc(z, order);
+	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
-		if (sec)
+		if (sec) {
 			ks__buddy_add_section(&ks_zones[sec->zone], sec);
-		else
-			ok = false;
+			pg = ks__buddy_alloc(z, order);
+		}
 	}
 	ks_unlock(&z->grow_lock);
-	return ok;
+	return pg;
 }
 
 static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
-		struct ks_page *pg = NULL;
-		if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)) || tries > 0)
-			pg = ks__buddy_alloc(z, order);
-		if (pg)
-			return pg;
-		if ((gfp & KS_GFP_NOWAIT) || !zone_grow(z, order))
-			return (gfp & KS_GFP_NOWAIT) ? NULL : ks__buddy_alloc(z, order);
-	}
-	return NULL;
+	bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
+	struct ks_page *pg = NULL;
+
+	/* below the min watermark only KS_GFP_HIGH (or NOWAIT, which cannot
+	 * grow) takes from what is there; the rest grow the zone first */
+	if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)))
+		pg = ks__buddy_alloc(z, order);
+	if (pg || (gfp & KS_GFP_NOWAIT))
+		return pg;
+	pg = zone_grow_alloc(z, order);
+	if (!pg && low)              /* the OS said no: the reserve it is */
+		pg = ks__buddy_alloc(z, order);
+	return pg;
 }
 
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
@@ -91,6 +95,7 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 {
 	pg->kind = KS_PG_NONE;
 	pg->cache = NULL;
+	pg->cpu_idx = 0;
 	pg->flags = 0;
 	ks__buddy_free(pg, order);
 }

@@ -122,13 +122,8 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 	}
 	if (align < 8)
 		align = 8;
-	if (flags & KS_CACHE_HWCACHE_ALIGN) {
-		size_t ralign = KS_CACHE_LINE;
-		while (size <= ralign / 2 && ralign > 8)
-			ralign /= 2;
-		if (ralign > align)
-			align = ralign;
-	}
+	if ((flags & KS_CACHE_HWCACHE_ALIGN) && align < KS_CACHE_LINE)
+		align = KS_CACHE_LINE;    /* every object on its own lines */
 	memset(sc, 0, sizeof(*sc));
 	ks_lock_reinit(&sc->lock);
 	ks_list_init(&sc->partial);
@@ -140,7 +135,7 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 	sc->flags = flags;
 	sc->ctor = ctor;
 	sc->debug = (flags & KS_CACHE_DEBUG_FLAGS) != 0;
-	sc->cpu_idx = 0xff;
+	sc->cpu_idx = 0;
 	sc->gfp = (flags & KS_CACHE_DMA32) ? KS_GFP_DMA32 : 0;
 	sc->max_empty = 1;
 	for (n = 0; name && name[n] && n < KS_CACHE_NAME_MAX - 1; n++)
@@ -208,9 +203,10 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, ks_gfp_t gfp)
 
 static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
 {
-	for (size_t i = 1; i < (1ul << sc->order); i++) {
+	for (size_t i = 0; i < (1ul << sc->order); i++) {
 		head[i].kind = KS_PG_NONE;
 		head[i].cache = NULL;
+		head[i].cpu_idx = 0;      /* free() must not see a slot here */
 		head[i].head_delta = 0;
 	}
 	head->freelist = NULL;

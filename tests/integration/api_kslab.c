@@ -1,0 +1,793 @@
+/*
+ * api_kslab.c - the ks_* extended API of include/kslab.h: object caches,
+ * the page allocator, kmalloc/vmalloc, statistics, slabinfo and ks_check.
+ * Public API and libc only; kslab-specific (linked with libkslab.la).
+ * ks_check() must be 0 after every phase.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+
+#include "kslab.h"
+#include "../harness/harness.h"
+
+#define GIB4 ((uintptr_t)1 << 32)
+
+#define CHECK_CONSISTENT(phase)                                              \
+	do {                                                                 \
+		int broken_ = ks_check();                                    \
+		CHECK_MSG(broken_ == 0, "ks_check() after %s: %d broken",    \
+		          (phase), broken_);                                 \
+	} while (0)
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+static bool disjoint(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const char *x = a, *y = b;
+
+	return x + alen <= y || y + blen <= x;
+}
+
+static void t_version(void)
+{
+	size_t ps = ks_page_size();
+
+	CHECK_STREQ(ks_version(), KSLAB_VERSION);
+	CHECK(ps != 0 && (ps & (ps - 1)) == 0);
+	CHECK_GE(ps, 4096);
+	CHECK_CONSISTENT("start");
+}
+
+/* ------------------------------------------------------------------------
+ * Caches
+ * ------------------------------------------------------------------------ */
+struct obj {
+	uint64_t magic;        /* set by the constructor */
+	uint64_t ctor_seq;     /* which constructor call built it */
+	char payload[84];
+};
+#define OBJ_MAGIC 0x6f626a6374726f6bull
+
+static size_t ctor_calls;
+
+static void obj_ctor(void *p)
+{
+	struct obj *o = p;
+
+	o->magic = OBJ_MAGIC;
+	o->ctor_seq = ++ctor_calls;
+	memset(o->payload, 0, sizeof(o->payload));
+}
+
+static void t_cache_basic(void)
+{
+	enum { N = 5000 };
+	static void *objs[N];
+	ks_cache_t *c = ks_cache_create("test-basic", 200, 0, 0, NULL);
+
+	REQUIRE(c != NULL);
+	CHECK_STREQ(ks_cache_name(c), "test-basic");
+	CHECK_GE(ks_cache_object_size(c), 200);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		CHECK_PTR_ALIGNED(objs[i], 16);        /* natural alignment */
+		memset(objs[i], (int)(i & 0xff), 200);
+	}
+	for (size_t i = 0; i < N; i++) {
+		unsigned char *o = objs[i];
+
+		CHECK_EQ(o[0], i & 0xff);
+		CHECK_EQ(o[199], i & 0xff);
+	}
+	CHECK_CONSISTENT("cache alloc");
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	CHECK_CONSISTENT("cache free");
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("cache destroy");
+}
+
+/* The constructor runs once per object when its slab is made, never on
+ * allocation: objects freed and allocated again, in slabs that never became
+ * empty, are not constructed again. */
+static void t_cache_ctor(void)
+{
+	enum { N = 4000 };
+	static struct obj *objs[N];
+	ks_cache_t *c = ks_cache_create("test-ctor", sizeof(struct obj), 0, 0,
+	                                obj_ctor);
+	size_t after_first;
+
+	REQUIRE(c != NULL);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		CHECK_EQ(objs[i]->magic, OBJ_MAGIC);
+		CHECK(objs[i]->ctor_seq >= 1 && objs[i]->ctor_seq <= ctor_calls);
+	}
+	after_first = ctor_calls;
+	CHECK_GE(after_first, N);
+	/* no object was constructed twice: the sequence numbers are
+	 * distinct (a second construction would have renumbered it, and two
+	 * objects cannot share one call) */
+	for (size_t i = 1; i < N; i++)
+		for (size_t j = i > 64 ? i - 64 : 0; j < i; j++)
+			CHECK_NE(objs[i]->ctor_seq, objs[j]->ctor_seq);
+
+	/* free every other object: every slab keeps live objects */
+	for (size_t i = 0; i < N; i += 2) {
+		ks_cache_free(c, objs[i]);
+	}
+	for (size_t i = 0; i < N; i += 2) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		CHECK_EQ(objs[i]->magic, OBJ_MAGIC);
+	}
+	CHECK_MSG(ctor_calls == after_first,
+	          "constructor ran %zu more times re-allocating %d freed "
+	          "objects from non-empty slabs (want 0)",
+	          ctor_calls - after_first, N / 2);
+	CHECK_CONSISTENT("ctor");
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("ctor destroy");
+}
+
+static void check_cache_alignment(const char *name, size_t size, size_t align,
+                                  unsigned long flags, size_t want)
+{
+	enum { N = 300 };
+	void *objs[N];
+	ks_cache_t *c = ks_cache_create(name, size, align, flags, NULL);
+
+	if (!CHECK_MSG(c != NULL, "ks_cache_create(%s, %zu, %zu, %#lx): %s",
+	               name, size, align, flags, strerror(errno)))
+		return;
+	CHECK_GE(ks_cache_object_size(c), size);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		CHECK_MSG((uintptr_t)objs[i] % want == 0,
+		          "cache %s (size %zu align %zu flags %#lx): object %p "
+		          "not aligned to %zu", name, size, align, flags,
+		          objs[i], want);
+		memset(objs[i], 0x77, size);
+	}
+	for (size_t i = 0; i < N; i++)
+		for (size_t j = i + 1; j < N && j < i + 8; j++)
+			CHECK(disjoint(objs[i], size, objs[j], size));
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+}
+
+static void t_cache_align(void)
+{
+	static const size_t aligns[] = { 8, 16, 32, 64, 128, 256, 512, 1024,
+	                                 2048, 4096 };
+	static const size_t sizes[] = { 8, 24, 40, 100, 1000, 3000 };
+	char name[32];
+
+	for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++)
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			snprintf(name, sizeof(name), "test-al%zu-%zu", aligns[a],
+			         sizes[s]);
+			check_cache_alignment(name, sizes[s], aligns[a], 0,
+			                      aligns[a]);
+		}
+	CHECK_CONSISTENT("cache align");
+}
+
+static void t_cache_hwcache_align(void)
+{
+	static const size_t sizes[] = { 1, 8, 24, 40, 64, 65, 100, 200, 1000 };
+	char name[32];
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		snprintf(name, sizeof(name), "test-hw-%zu", sizes[s]);
+		check_cache_alignment(name, sizes[s], 0, KS_CACHE_HWCACHE_ALIGN,
+		                      64);
+	}
+	CHECK_CONSISTENT("hwcache align");
+}
+
+static void t_cache_flags(void)
+{
+	/* every flag combination works for ordinary use */
+	static const unsigned long flags[] = {
+		KS_CACHE_POISON, KS_CACHE_RED_ZONE,
+		KS_CACHE_POISON | KS_CACHE_RED_ZONE, KS_CACHE_NOMAGAZINE,
+		KS_CACHE_PANIC, KS_CACHE_DMA32 | KS_CACHE_HWCACHE_ALIGN,
+		KS_CACHE_POISON | KS_CACHE_RED_ZONE | KS_CACHE_NOMAGAZINE,
+	};
+	char name[32];
+
+	for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+		snprintf(name, sizeof(name), "test-flags-%#lx", flags[f]);
+		check_cache_alignment(name, 72, 0, flags[f], 8);
+	}
+	CHECK_CONSISTENT("cache flags");
+}
+
+static void t_cache_dma32(void)
+{
+	enum { N = 3000 };
+	static void *objs[N];
+	ks_cache_t *c = ks_cache_create("test-dma32", 512, 0, KS_CACHE_DMA32,
+	                                NULL);
+
+	REQUIRE(c != NULL);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		CHECK_MSG((uintptr_t)objs[i] + 512 <= GIB4,
+		          "KS_CACHE_DMA32 object %p above 4 GiB", objs[i]);
+		memset(objs[i], 1, 512);
+	}
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("cache dma32");
+}
+
+static void t_cache_destroy_busy(void)
+{
+	struct harness_capture cap;
+	ks_cache_t *c = ks_cache_create("test-busy-cache", 48, 0, 0, NULL);
+	void *a, *b, *d;
+	int r;
+
+	REQUIRE(c != NULL);
+	a = ks_cache_alloc(c, KS_GFP_KERNEL);
+	b = ks_cache_alloc(c, KS_GFP_KERNEL);
+	d = ks_cache_alloc(c, KS_GFP_KERNEL);
+	REQUIRE(a && b && d);
+	ks_cache_free(c, b);
+	if (!harness_capture_begin(&cap))
+		HARD_ERROR("cannot capture stderr");
+	errno = 0;
+	r = ks_cache_destroy(c);
+	int err = errno;
+	harness_capture_end(&cap);
+	CHECK_EQ(r, -1);
+	CHECK_EQ(err, EBUSY);
+	CHECK_MSG(strstr(cap.out, "test-busy-cache") != NULL,
+	          "ks_cache_destroy of a busy cache printed no line naming it; "
+	          "stderr was: \"%s\"", cap.out);
+	harness_note("busy destroy reported: %s", cap.out);
+	/* the cache is left in place and still works */
+	b = ks_cache_alloc(c, KS_GFP_KERNEL);
+	REQUIRE(b != NULL);
+	ks_cache_free(c, a);
+	ks_cache_free(c, b);
+	ks_cache_free(c, d);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("destroy busy");
+}
+
+static void t_cache_shrink(void)
+{
+	enum { N = 20000 };
+	static void *objs[N];
+	ks_cache_t *c = ks_cache_create("test-shrink", 256, 0, 0, NULL);
+	struct ks_stats before, after;
+
+	REQUIRE(c != NULL);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+	}
+	CHECK_EQ(ks_stats_get(&before), 0);     /* all N objects live */
+	CHECK_GE(before.slab_bytes, (size_t)N * 256);
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	size_t released = ks_cache_shrink(c);
+	CHECK_EQ(ks_stats_get(&after), 0);
+	harness_note("ks_cache_shrink released %zu pages; slab_bytes %zu -> %zu",
+	             released, before.slab_bytes, after.slab_bytes);
+	/* the cache is empty: its slabs (at least half of the bytes the N
+	 * objects took) went back to the page allocator */
+	CHECK_LE(after.slab_bytes + (size_t)N * 256 / 2, before.slab_bytes);
+	CHECK_CONSISTENT("shrink");
+	/* shrink of an empty shrunk cache is harmless */
+	CHECK_EQ(ks_cache_shrink(c), 0);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(c, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+		memset(objs[i], 3, 256);
+	}
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(c, objs[i]);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("shrink destroy");
+}
+
+static void t_cache_names(void)
+{
+	char name[64] = "test-name";
+	ks_cache_t *c = ks_cache_create(name, 32, 0, 0, NULL);
+
+	REQUIRE(c != NULL);
+	strcpy(name, "overwritten");
+	CHECK_STREQ(ks_cache_name(c), "test-name");     /* copied */
+	CHECK_EQ(ks_cache_destroy(c), 0);
+
+	/* a long name is kept to its first 31 characters */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	c = ks_cache_create(name, 32, 0, 0, NULL);
+	REQUIRE(c != NULL);
+	CHECK_EQ(strlen(ks_cache_name(c)), 31);
+	CHECK(strncmp(ks_cache_name(c), name, 31) == 0);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+
+	/* an alignment that is not a power of two is EINVAL */
+	errno = 0;
+	c = ks_cache_create("test-bad-align", 32, 24, 0, NULL);
+	CHECK(c == NULL);
+	CHECK_EQ(errno, EINVAL);
+	if (c)
+		ks_cache_destroy(c);
+	CHECK_CONSISTENT("names");
+}
+
+/* ------------------------------------------------------------------------
+ * Pages
+ * ------------------------------------------------------------------------ */
+static void t_pages_orders(void)
+{
+	enum { PER = 3 };
+	size_t ps = ks_page_size();
+	void *blk[KS_MAX_ORDER + 1][PER];
+
+	for (unsigned o = 0; o <= KS_MAX_ORDER; o++) {
+		size_t len = ps << o;
+
+		for (int k = 0; k < PER; k++) {
+			unsigned char *p = ks_alloc_pages(KS_GFP_KERNEL, o);
+
+			blk[o][k] = p;
+			if (!CHECK_MSG(p != NULL, "ks_alloc_pages(order %u): %s", o,
+			               strerror(errno)))
+				continue;
+			CHECK_MSG((uintptr_t)p % len == 0,
+			          "ks_alloc_pages(order %u) = %p: not aligned to "
+			          "%zu", o, (void *)p, len);
+			memset(p, (int)(o * PER + k + 1), len);
+		}
+	}
+	for (unsigned o = 0; o <= KS_MAX_ORDER; o++)
+		for (int k = 0; k < PER; k++) {
+			unsigned char *p = blk[o][k];
+
+			if (!p)
+				continue;
+			CHECK_EQ(p[0], o * PER + k + 1);
+			CHECK_EQ(p[(ps << o) - 1], o * PER + k + 1);
+			for (unsigned o2 = 0; o2 <= KS_MAX_ORDER; o2++)
+				for (int k2 = 0; k2 < PER; k2++) {
+					if ((o2 == o && k2 == k) || !blk[o2][k2])
+						continue;
+					CHECK(disjoint(p, ps << o, blk[o2][k2],
+					               ps << o2));
+				}
+		}
+	CHECK_CONSISTENT("pages alloc");
+	for (unsigned o = 0; o <= KS_MAX_ORDER; o++)
+		for (int k = 0; k < PER; k++)
+			if (blk[o][k])
+				ks_free_pages(blk[o][k], o);
+	CHECK_CONSISTENT("pages free");
+	/* an order above the maximum fails cleanly */
+	errno = 0;
+	void *p = ks_alloc_pages(KS_GFP_KERNEL | KS_GFP_NOWARN,
+	                         KS_MAX_ORDER + 1);
+	if (p)
+		ks_free_pages(p, KS_MAX_ORDER + 1);
+	else
+		CHECK(errno == ENOMEM || errno == EINVAL);
+	CHECK_CONSISTENT("pages too big");
+}
+
+static void t_pages_single(void)
+{
+	size_t ps = ks_page_size();
+	unsigned char *p[64];
+
+	/* dirty a batch of pages and give them back, so the zeroed ones
+	 * below are likely to be the same pages */
+	for (int i = 0; i < 64; i++) {
+		p[i] = ks_get_free_page(KS_GFP_KERNEL);
+		REQUIRE(p[i] != NULL);
+		CHECK_PTR_ALIGNED(p[i], ps);
+		memset(p[i], 0xee, ps);
+	}
+	for (int i = 0; i < 64; i++)
+		ks_free_page(p[i]);
+	for (int i = 0; i < 64; i++) {
+		p[i] = ks_get_zeroed_page(KS_GFP_KERNEL);
+		REQUIRE(p[i] != NULL);
+		CHECK_PTR_ALIGNED(p[i], ps);
+		CHECK_MSG(all_zero(p[i], ps), "ks_get_zeroed_page = %p not zeroed",
+		          (void *)p[i]);
+		memset(p[i], 0xee, ps);
+	}
+	for (int i = 0; i < 64; i++)
+		ks_free_page(p[i]);
+	/* and GFP_ZERO on the order API */
+	for (unsigned o = 0; o <= 4; o++) {
+		unsigned char *q = ks_alloc_pages(KS_GFP_KERNEL | KS_GFP_ZERO, o);
+
+		REQUIRE(q != NULL);
+		CHECK(all_zero(q, ps << o));
+		ks_free_pages(q, o);
+	}
+	CHECK_CONSISTENT("single pages");
+}
+
+static void t_pages_exact(void)
+{
+	size_t ps = ks_page_size();
+	const size_t sizes[] = { 1, ps - 1, ps, ps + 1, 3 * ps, 5 * ps,
+	                         5 * ps + 1, 7 * ps, 100 * ps, 513 * ps };
+	void *p[10];
+
+	for (size_t i = 0; i < 10; i++) {
+		p[i] = ks_alloc_pages_exact(sizes[i], KS_GFP_KERNEL);
+		if (!CHECK_MSG(p[i] != NULL, "ks_alloc_pages_exact(%zu): %s",
+		               sizes[i], strerror(errno)))
+			continue;
+		CHECK_PTR_ALIGNED(p[i], ps);
+		/* the whole rounded-up size is usable */
+		memset(p[i], (int)i + 1, (sizes[i] + ps - 1) / ps * ps);
+	}
+	for (size_t i = 0; i < 10; i++) {
+		size_t len = (sizes[i] + ps - 1) / ps * ps;
+
+		if (!p[i])
+			continue;
+		CHECK_EQ(((unsigned char *)p[i])[0], i + 1);
+		CHECK_EQ(((unsigned char *)p[i])[len - 1], i + 1);
+		for (size_t j = 0; j < 10; j++)
+			if (j != i && p[j])
+				CHECK(disjoint(p[i], len, p[j],
+				               (sizes[j] + ps - 1) / ps * ps));
+	}
+	CHECK_CONSISTENT("exact alloc");
+	for (size_t i = 0; i < 10; i++)
+		if (p[i])
+			ks_free_pages_exact(p[i], sizes[i]);
+	CHECK_CONSISTENT("exact free");
+
+	/* the freed tail is reusable: 5-page blocks over and over, each
+	 * freed tail serving the single pages that follow */
+	void *five[32], *one[96];
+	for (int i = 0; i < 32; i++) {
+		five[i] = ks_alloc_pages_exact(5 * ps, KS_GFP_KERNEL);
+		REQUIRE(five[i] != NULL);
+		for (int k = 0; k < 3; k++) {
+			one[i * 3 + k] = ks_get_free_page(KS_GFP_KERNEL);
+			REQUIRE(one[i * 3 + k] != NULL);
+		}
+	}
+	for (int i = 0; i < 32; i++)
+		ks_free_pages_exact(five[i], 5 * ps);
+	for (int i = 0; i < 96; i++)
+		ks_free_page(one[i]);
+	CHECK_CONSISTENT("exact tails");
+}
+
+static void t_gfp_dma32(void)
+{
+	size_t ps = ks_page_size();
+
+	for (unsigned o = 0; o <= KS_MAX_ORDER; o++) {
+		void *p = ks_alloc_pages(KS_GFP_DMA32, o);
+
+		if (!CHECK_MSG(p != NULL, "ks_alloc_pages(DMA32, order %u): %s",
+		               o, strerror(errno)))
+			continue;
+		CHECK_MSG((uintptr_t)p + (ps << o) <= GIB4,
+		          "DMA32 order-%u block %p reaches above 4 GiB", o, p);
+		memset(p, 1, ps << o);
+		ks_free_pages(p, o);
+	}
+	void *z = ks_get_zeroed_page(KS_GFP_DMA32);
+	REQUIRE(z != NULL);
+	CHECK((uintptr_t)z + ps <= GIB4);
+	CHECK(all_zero(z, ps));
+	ks_free_page(z);
+	void *e = ks_alloc_pages_exact(5 * ps, KS_GFP_DMA32);
+	REQUIRE(e != NULL);
+	CHECK((uintptr_t)e + 5 * ps <= GIB4);
+	ks_free_pages_exact(e, 5 * ps);
+
+	static const size_t ksz[] = { 8, 64, 100, 1000, 4096, 20000, 100000 };
+	for (size_t i = 0; i < sizeof(ksz) / sizeof(ksz[0]); i++) {
+		void *p = ks_kmalloc(ksz[i], KS_GFP_DMA32);
+
+		if (!CHECK_MSG(p != NULL, "ks_kmalloc(%zu, DMA32) failed", ksz[i]))
+			continue;
+		CHECK_MSG((uintptr_t)p + ksz[i] <= GIB4,
+		          "ks_kmalloc(%zu, DMA32) = %p above 4 GiB", ksz[i], p);
+		memset(p, 2, ksz[i]);
+		ks_kfree(p);
+	}
+	CHECK_CONSISTENT("dma32");
+}
+
+/* ------------------------------------------------------------------------
+ * kmalloc and vmalloc
+ * ------------------------------------------------------------------------ */
+static void t_kmalloc(void)
+{
+	static const size_t sizes[] = {
+		1, 8, 16, 17, 32, 48, 64, 65, 96, 128, 129, 192, 256, 500, 512,
+		1000, 1024, 2048, 4000, 4096, 8192, 10000, 32768, 65536, 100000,
+		1 << 20, (1 << 22) + 5,
+	};
+	enum { NS = sizeof(sizes) / sizeof(sizes[0]) };
+	unsigned char *p[NS];
+
+	for (size_t i = 0; i < NS; i++) {
+		p[i] = ks_kmalloc(sizes[i], KS_GFP_KERNEL);
+		REQUIRE(p[i] != NULL);
+		size_t ks = ks_ksize(p[i]);
+		CHECK_MSG(ks >= sizes[i], "ks_ksize(ks_kmalloc(%zu)) = %zu",
+		          sizes[i], ks);
+		memset(p[i], (int)i + 1, ks);
+	}
+	for (size_t i = 0; i < NS; i++) {
+		size_t ks = ks_ksize(p[i]);
+
+		CHECK_EQ(p[i][0], i + 1);
+		CHECK_EQ(p[i][ks - 1], i + 1);
+		ks_kfree(p[i]);
+	}
+	ks_kfree(NULL);
+	CHECK_CONSISTENT("kmalloc");
+
+	/* zeroing variants, on memory that was just dirtied */
+	for (size_t i = 0; i < NS; i++) {
+		unsigned char *d = ks_kmalloc(sizes[i], KS_GFP_KERNEL);
+
+		REQUIRE(d != NULL);
+		memset(d, 0xcc, sizes[i]);
+		ks_kfree(d);
+		unsigned char *z = ks_kzalloc(sizes[i], KS_GFP_KERNEL);
+		REQUIRE(z != NULL);
+		CHECK_MSG(all_zero(z, sizes[i]), "ks_kzalloc(%zu) not zeroed",
+		          sizes[i]);
+		memset(z, 0xcc, sizes[i]);
+		ks_kfree(z);
+		z = ks_kmalloc(sizes[i], KS_GFP_ZERO);
+		REQUIRE(z != NULL);
+		CHECK_MSG(all_zero(z, sizes[i]), "ks_kmalloc(%zu, ZERO) not "
+		          "zeroed", sizes[i]);
+		memset(z, 0xcc, sizes[i]);
+		ks_kfree(z);
+		z = ks_kcalloc(sizes[i], 2, KS_GFP_KERNEL);
+		REQUIRE(z != NULL);
+		CHECK_MSG(all_zero(z, 2 * sizes[i]), "ks_kcalloc(%zu, 2) not "
+		          "zeroed", sizes[i]);
+		ks_kfree(z);
+	}
+	errno = 0;
+	void *o = ks_kcalloc(SIZE_MAX / 2, 3, KS_GFP_KERNEL | KS_GFP_NOWARN);
+	CHECK(o == NULL);
+	CHECK_EQ(errno, ENOMEM);
+	CHECK_CONSISTENT("kzalloc");
+}
+
+static void t_krealloc(void)
+{
+	unsigned char *p = ks_krealloc(NULL, 10, KS_GFP_KERNEL);
+	size_t cur = 10;
+
+	REQUIRE(p != NULL);
+	for (size_t i = 0; i < cur; i++)
+		p[i] = (unsigned char)(i * 7);
+	for (size_t n = 11; n < (8u << 20); n = n * 3 / 2 + 1) {
+		p = ks_krealloc(p, n, KS_GFP_KERNEL);
+		REQUIRE(p != NULL);
+		CHECK_GE(ks_ksize(p), n);
+		for (size_t i = 0; i < cur; i++)
+			if (p[i] != (unsigned char)(i * 7)) {
+				CHECK_MSG(0, "ks_krealloc to %zu lost byte %zu",
+				          n, i);
+				break;
+			}
+		for (size_t i = cur; i < n; i++)
+			p[i] = (unsigned char)(i * 7);
+		cur = n;
+	}
+	for (size_t n = cur; n > 10; n = n / 3) {
+		p = ks_krealloc(p, n, KS_GFP_KERNEL);
+		REQUIRE(p != NULL);
+		for (size_t i = 0; i < n; i++)
+			if (p[i] != (unsigned char)(i * 7)) {
+				CHECK_MSG(0, "ks_krealloc down to %zu lost byte %zu",
+				          n, i);
+				break;
+			}
+	}
+	ks_kfree(p);
+	CHECK_CONSISTENT("krealloc");
+}
+
+static void t_vmalloc(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	static const size_t sizes[] = { 1, 4096, 100000, 10u << 20, 65u << 20 };
+	unsigned char *p[5];
+
+	for (size_t i = 0; i < 5; i++) {
+		p[i] = ks_vmalloc(sizes[i]);
+		REQUIRE(p[i] != NULL);
+		CHECK_PTR_ALIGNED(p[i], pg);
+		memset(p[i], (int)i + 1, sizes[i]);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		CHECK_EQ(p[i][0], i + 1);
+		CHECK_EQ(p[i][sizes[i] - 1], i + 1);
+		ks_vfree(p[i]);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		unsigned char *z = ks_vzalloc(sizes[i]);
+
+		REQUIRE(z != NULL);
+		CHECK(all_zero(z, sizes[i]));
+		ks_vfree(z);
+	}
+	ks_vfree(NULL);
+	CHECK_CONSISTENT("vmalloc");
+}
+
+/* ------------------------------------------------------------------------
+ * Introspection
+ * ------------------------------------------------------------------------ */
+static void t_stats(void)
+{
+	enum { N = 10000, SZ = 128 };
+	static void *objs[N];
+	struct ks_stats a, b, c, d;
+	ks_cache_t *cache;
+
+	memset(&a, 0xff, sizeof(a));
+	CHECK_EQ(ks_stats_get(&a), 0);
+	CHECK_GE(a.nr_caches, 1);            /* the kmalloc caches at least */
+	CHECK_GE(a.mapped, a.page_free);
+	CHECK_GE(a.slab_bytes, a.slab_active);
+
+	cache = ks_cache_create("test-stats", SZ, 0, 0, NULL);
+	REQUIRE(cache != NULL);
+	for (size_t i = 0; i < N; i++) {
+		objs[i] = ks_cache_alloc(cache, KS_GFP_KERNEL);
+		REQUIRE(objs[i] != NULL);
+	}
+	void *big = ks_vmalloc(32u << 20);
+	REQUIRE(big != NULL);
+	CHECK_EQ(ks_stats_get(&b), 0);
+	/* + 1, and perhaps kmalloc caches made on first use */
+	CHECK_GE(b.nr_caches, a.nr_caches + 1);
+	CHECK_GE(b.slab_active, a.slab_active + (size_t)N * SZ);
+	CHECK_GE(b.slab_bytes, b.slab_active);
+	CHECK_GE(b.large_count, a.large_count + 1);
+	CHECK_GE(b.large_bytes, a.large_bytes + (32u << 20));
+	CHECK_GE(b.mapped, (size_t)N * SZ + (32u << 20));
+	CHECK_GE(b.nr_threads, 1);
+	CHECK(b.metadata > 0);
+
+	ks_vfree(big);
+	for (size_t i = 0; i < N; i++)
+		ks_cache_free(cache, objs[i]);
+	CHECK_EQ(ks_stats_get(&c), 0);
+	CHECK_EQ(c.large_count, b.large_count - 1);
+	CHECK_LE(c.large_bytes + (32u << 20), b.large_bytes);
+	CHECK_EQ(ks_cache_destroy(cache), 0);
+	CHECK_EQ(ks_stats_get(&d), 0);
+	CHECK_EQ(d.nr_caches, b.nr_caches - 1);
+	CHECK_LE(d.slab_active, b.slab_active - (size_t)N * SZ);
+	harness_note("stats: mapped %zu page_free %zu slab_bytes %zu "
+	             "slab_active %zu large %zu/%zu metadata %zu caches %zu "
+	             "threads %zu", d.mapped, d.page_free, d.slab_bytes,
+	             d.slab_active, d.large_bytes, d.large_count, d.metadata,
+	             d.nr_caches, d.nr_threads);
+	CHECK_CONSISTENT("stats");
+}
+
+static void t_slabinfo(void)
+{
+	static char buf[1 << 18];
+	ks_cache_t *c = ks_cache_create("test-slabinfo", 72, 0, 0, NULL);
+	void *o, *k;
+	FILE *f;
+	size_t n;
+	int r;
+
+	REQUIRE(c != NULL);
+	o = ks_cache_alloc(c, KS_GFP_KERNEL);
+	k = ks_kmalloc(64, KS_GFP_KERNEL);
+	REQUIRE(o && k);
+	f = tmpfile();
+	if (!f)
+		HARD_ERROR("tmpfile");
+	r = ks_slabinfo(fileno(f));
+	CHECK_MSG(r >= 0, "ks_slabinfo returned %d", r);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	CHECK_MSG(strncmp(buf, "slabinfo - version: 2.1", 23) == 0,
+	          "slabinfo starts with \"%.40s\"", buf);
+	CHECK_MSG(harness_has_line_prefix(buf, "kmalloc-64 "),
+	          "slabinfo has no kmalloc-64 line:\n%s", buf);
+	CHECK_MSG(harness_has_line_prefix(buf, "test-slabinfo "),
+	          "slabinfo has no line for cache test-slabinfo:\n%s", buf);
+	/* one line per cache: the header (one or two lines) + nr_caches */
+	struct ks_stats st;
+	CHECK_EQ(ks_stats_get(&st), 0);
+	size_t lines = harness_count_lines(buf);
+	CHECK_MSG(lines >= st.nr_caches + 1 && lines <= st.nr_caches + 2,
+	          "slabinfo has %zu lines for %zu caches", lines, st.nr_caches);
+	ks_kfree(k);
+	ks_cache_free(c, o);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+	CHECK_CONSISTENT("slabinfo");
+}
+
+/* The libc interface and the ks_ one share one heap: what malloc gives,
+ * ks_ksize measures, and ks_check sees it all. */
+static void t_mixed_interfaces(void)
+{
+	void *p = malloc(100);
+
+	REQUIRE(p != NULL);
+	memset(p, 0, 100);
+	CHECK_GE(ks_ksize(p), 100);
+	CHECK_EQ(ks_ksize(p), malloc_usable_size(p));
+	free(p);
+	void *k = ks_kmalloc(300, KS_GFP_KERNEL);
+	REQUIRE(k != NULL);
+	CHECK_EQ(malloc_usable_size(k), ks_ksize(k));
+	ks_kfree(k);
+	CHECK_CONSISTENT("mixed");
+}
+
+static const struct harness_case cases[] = {
+	{ "version", t_version },
+	{ "cache_basic", t_cache_basic },
+	{ "cache_ctor", t_cache_ctor },
+	{ "cache_align", t_cache_align },
+	{ "cache_hwcache_align", t_cache_hwcache_align },
+	{ "cache_flags", t_cache_flags },
+	{ "cache_dma32", t_cache_dma32 },
+	{ "cache_destroy_busy", t_cache_destroy_busy },
+	{ "cache_shrink", t_cache_shrink },
+	{ "cache_names", t_cache_names },
+	{ "pages_orders", t_pages_orders },
+	{ "pages_single", t_pages_single },
+	{ "pages_exact", t_pages_exact },
+	{ "gfp_dma32", t_gfp_dma32 },
+	{ "kmalloc", t_kmalloc },
+	{ "krealloc", t_krealloc },
+	{ "vmalloc", t_vmalloc },
+	{ "stats", t_stats },
+	{ "slabinfo", t_slabinfo },
+	{ "mixed_interfaces", t_mixed_interfaces },
+};
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}

@@ -1,0 +1,3 @@
+#!/bin/bash
+# git under LD_PRELOAD of libkslab.so: see programs.sh
+exec bash "$(dirname "$0")/programs.sh" git

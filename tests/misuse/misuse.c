@@ -1,0 +1,288 @@
+/*
+ * misuse.c - every misuse kslab can detect, one at a time.  Each case
+ * corrupts exactly one thing in a child process and asserts that the child
+ * dies by SIGABRT having written exactly one line to stderr:
+ *
+ *     kslab: <what>: pointer 0x<hex>, cache <name>
+ *
+ * <what> one of "double free", "invalid free", "red zone overwritten",
+ * "use after free"; the pointer the one the test misused; the cache the one
+ * it belongs to ("none" for memory kslab never gave out).
+ *
+ * Built twice from this source: misuse runs under KSLAB_OPTIONS=debug
+ * (poison, red zones, double and invalid free checks on all kmalloc caches);
+ * misuse-nodebug (MISUSE_NODEBUG) runs without options, where the "is this
+ * ours" check on free must still catch a stack address.  The program
+ * re-executes itself with the environment it needs, since kslab reads its
+ * options when it boots.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "kslab.h"
+#include "../harness/harness.h"
+
+/* What a child tells the parent before it misbehaves. */
+struct shared {
+	uintptr_t ptr;           /* the pointer the case misuses */
+	char cache[2][40];       /* acceptable cache names ("" if unused) */
+	size_t kmalloc_lo, kmalloc_hi; /* or any kmalloc-N, lo <= N <= hi */
+};
+static struct shared *sh;
+
+static void *volatile sink;   /* keeps the compiler from reasoning */
+
+static void expect_line(void (*fn)(void *), const char *what)
+{
+	struct harness_child ch;
+	char how[64];
+
+	memset(sh, 0, sizeof(*sh));
+	if (!harness_run_child(fn, NULL, 60, &ch))
+		HARD_ERROR("cannot run the child");
+	CHECK_MSG(ch.aborted, "%s: child should die by SIGABRT but %s", what,
+	          harness_child_end(&ch, how, sizeof(how)));
+	CHECK_MSG(harness_count_lines(ch.out) == 1,
+	          "%s: want exactly one line on stderr, got %zu", what,
+	          harness_count_lines(ch.out));
+
+	/* kslab: <what>: pointer 0x<hex>, cache <name>\n */
+	char prefix[64];
+	const char *s = ch.out;
+	snprintf(prefix, sizeof(prefix), "kslab: %s: pointer 0x", what);
+	bool ok = strncmp(s, prefix, strlen(prefix)) == 0;
+	uintptr_t ptr = 0;
+	char name[64] = "";
+	if (ok) {
+		char *end;
+
+		s += strlen(prefix);
+		ptr = (uintptr_t)strtoull(s, &end, 16);
+		ok = end != s && strncmp(end, ", cache ", 8) == 0;
+		if (ok) {
+			size_t len = strcspn(end + 8, "\n");
+
+			ok = len > 0 && len < sizeof(name);
+			if (ok) {
+				memcpy(name, end + 8, len);
+				name[len] = '\0';
+			}
+		}
+	}
+	CHECK_MSG(ok, "%s: the line is not \"kslab: %s: pointer 0x<hex>, "
+	          "cache <name>\"", what, what);
+	if (ok) {
+		CHECK_MSG(ptr == sh->ptr, "%s: reported pointer %#jx, the test "
+		          "misused %#jx", what, (uintmax_t)ptr,
+		          (uintmax_t)sh->ptr);
+		bool name_ok = (sh->cache[0][0] && !strcmp(name, sh->cache[0])) ||
+		               (sh->cache[1][0] && !strcmp(name, sh->cache[1]));
+		if (sh->kmalloc_hi && strncmp(name, "kmalloc-", 8) == 0) {
+			char *end;
+			unsigned long n = strtoul(name + 8, &end, 10);
+
+			name_ok |= *end == '\0' && n >= sh->kmalloc_lo &&
+			           n <= sh->kmalloc_hi;
+		}
+		if (sh->kmalloc_hi)
+			CHECK_MSG(name_ok, "%s: cache \"%s\", want kmalloc-N with "
+			          "%zu <= N <= %zu", what, name, sh->kmalloc_lo,
+			          sh->kmalloc_hi);
+		else
+			CHECK_MSG(name_ok, "%s: cache \"%s\", want \"%s\"%s%s%s",
+			          what, name, sh->cache[0],
+			          sh->cache[1][0] ? " or \"" : "", sh->cache[1],
+			          sh->cache[1][0] ? "\"" : "");
+	}
+	if (harness_failures)
+		fprintf(stderr, "--- child's stderr ---\n%s--- end ---\n", ch.out);
+	else
+		harness_note("ok: %.*s", (int)strcspn(ch.out, "\n"), ch.out);
+}
+
+/* ------------------------------------------------------------------------
+ * The children
+ * ------------------------------------------------------------------------ */
+static void c_double_free(void *arg)
+{
+	char *p = malloc(40);
+
+	(void)arg;
+	memset(p, 1, 40);
+	sh->ptr = (uintptr_t)p;
+	sh->kmalloc_lo = 40;
+	sh->kmalloc_hi = 64;
+	free(p);
+	sink = p;
+	free(sink);
+}
+
+static void c_free_stack(void *arg)
+{
+	char buf[64];
+
+	(void)arg;
+	memset(buf, 0, sizeof(buf));
+	sink = buf + 16;
+	sh->ptr = (uintptr_t)sink;
+	strcpy(sh->cache[0], "none");
+	free(sink);
+}
+
+static void c_free_interior(void *arg)
+{
+	char *p = malloc(64);
+
+	(void)arg;
+	memset(p, 1, 64);
+	sink = p + 8;
+	sh->ptr = (uintptr_t)sink;
+	strcpy(sh->cache[0], "kmalloc-64");
+	free(sink);
+}
+
+static void c_redzone(void *arg)
+{
+	char *p = malloc(40);
+
+	(void)arg;
+	memset(p, 1, 40);
+	sh->ptr = (uintptr_t)p;
+	sh->kmalloc_lo = 40;
+	sh->kmalloc_hi = 64;
+	sink = p;
+	((char *)sink)[40] = 'x';          /* one byte past the end */
+	free(p);
+}
+
+static void c_use_after_free(void *arg)
+{
+	char *p = malloc(100);
+
+	(void)arg;
+	memset(p, 1, 100);
+	sh->ptr = (uintptr_t)p;
+	sh->kmalloc_lo = 100;
+	sh->kmalloc_hi = 128;
+	free(p);
+	sink = p;
+	((char *)sink)[50] = 'x';          /* write into the freed block */
+	/* allocate the same size until kslab finds the poison broken;
+	 * nothing is freed, so the freed block must come back in the end */
+	for (int i = 0; i < 200000; i++)
+		sink = malloc(100);
+}
+
+static HARNESS_UNUSED void c_cross_cache(void *arg)
+{
+	ks_cache_t *a = ks_cache_create("misuse-a", 96, 0, 0, NULL);
+	ks_cache_t *b = ks_cache_create("misuse-b", 96, 0, 0, NULL);
+	void *o;
+
+	(void)arg;
+	if (!a || !b)
+		_exit(3);
+	o = ks_cache_alloc(a, KS_GFP_KERNEL);
+	if (!o)
+		_exit(4);
+	sh->ptr = (uintptr_t)o;
+	strcpy(sh->cache[0], "misuse-a");
+	strcpy(sh->cache[1], "misuse-b");
+	ks_cache_free(b, o);
+}
+
+/* ------------------------------------------------------------------------
+ * The cases
+ * ------------------------------------------------------------------------ */
+static HARNESS_UNUSED void t_double_free(void) { expect_line(c_double_free, "double free"); }
+static HARNESS_UNUSED void t_free_stack(void) { expect_line(c_free_stack, "invalid free"); }
+static HARNESS_UNUSED void t_free_interior(void)
+{
+	expect_line(c_free_interior, "invalid free");
+}
+static HARNESS_UNUSED void t_redzone(void)
+{
+	expect_line(c_redzone, "red zone overwritten");
+}
+static HARNESS_UNUSED void t_use_after_free(void)
+{
+	expect_line(c_use_after_free, "use after free");
+}
+static HARNESS_UNUSED void t_cross_cache(void) { expect_line(c_cross_cache, "invalid free"); }
+
+/* Correct use under the same options aborts nothing and reports nothing. */
+static void c_clean(void *arg)
+{
+	(void)arg;
+	for (size_t n = 1; n < 70000; n = n * 3 / 2 + 1) {
+		char *p = malloc(n);
+
+		memset(p, 2, n);
+		p = realloc(p, n + 7);
+		memset(p, 3, n + 7);
+		free(p);
+		p = calloc(1, n);
+		free(p);
+		p = memalign(64, n);
+		memset(p, 4, n);
+		free(p);
+	}
+}
+
+static HARNESS_UNUSED void t_clean(void)
+{
+	struct harness_child ch;
+	char how[64];
+
+	if (!harness_run_child(c_clean, NULL, 60, &ch))
+		HARD_ERROR("cannot run the child");
+	CHECK_MSG(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0,
+	          "correct use %s", harness_child_end(&ch, how, sizeof(how)));
+	CHECK_MSG(ch.len == 0, "correct use wrote to stderr: %s", ch.out);
+}
+
+static const struct harness_case cases[] = {
+#ifndef MISUSE_NODEBUG
+	{ "clean", t_clean },
+	{ "double_free", t_double_free },
+	{ "free_stack", t_free_stack },
+	{ "free_interior", t_free_interior },
+	{ "redzone", t_redzone },
+	{ "use_after_free", t_use_after_free },
+	{ "cross_cache", t_cross_cache },
+#else
+	{ "clean", t_clean },
+	{ "free_stack", t_free_stack },
+#endif
+};
+
+int main(int argc, char **argv)
+{
+	const char *opt = getenv("KSLAB_OPTIONS");
+#ifndef MISUSE_NODEBUG
+	bool right = opt && strcmp(opt, "debug") == 0;
+#else
+	bool right = opt == NULL;
+#endif
+
+	if (!right && !getenv("KSLAB_MISUSE_REEXEC")) {
+#ifndef MISUSE_NODEBUG
+		setenv("KSLAB_OPTIONS", "debug", 1);
+#else
+		unsetenv("KSLAB_OPTIONS");
+#endif
+		setenv("KSLAB_MISUSE_REEXEC", "1", 1);
+		execv("/proc/self/exe", argv);
+		HARD_ERROR("cannot re-execute %s", argv[0]);
+	}
+	if (!right)
+		HARD_ERROR("KSLAB_OPTIONS is \"%s\" after re-executing",
+		           opt ? opt : "(unset)");
+	harness_note("KSLAB_OPTIONS=%s", opt ? opt : "(unset)");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+	          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		HARD_ERROR("mmap");
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}
