@@ -51,4 +51,18 @@ static inline void ks_free_fast(void *p)
 	}
 	ks__free_slow(p);
 }
+/* C++ sized delete: SIZE names the class, no descriptor read (new.cc). */
+static inline void ks_free_sized_fast(void *p, size_t size)
+{
+	if (ks_likely(size <= KS_SLAB_MAX && p)) {
+		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[ks_size_class(size)];
+		uint32_t n = cc->rounds;
+		if (ks_likely(n < cc->magsize)) {
+			cc->loaded->round[n] = p;
+			cc->rounds = n + 1;
+			return;
+		}
+	}
+	ks_free_fast(p);
+}
 #endif

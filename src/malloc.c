@@ -60,6 +60,12 @@ ks_libc void free(void *p)
 	ks_free_fast(p);
 }
 
+/* For new.cc's sized delete; hidden, C linkage. */
+void ks__free_sized(void *p, size_t size)
+{
+	ks_free_sized_fast(p, size);
+}
+
 ks_libc void *calloc(size_t n, size_t size)
 {
 	size_t total;

@@ -1,0 +1,90 @@
+/*
+ * new.cc - C++ operator new and delete in all their forms, over kslab.
+ *
+ * new is malloc (or the aligned path for the align_val_t forms); when it
+ * fails it calls the installed new_handler and tries again, and throws
+ * std::bad_alloc when there is none, as [new.delete.single] says; the
+ * nothrow forms return NULL instead.  delete is free.  Sized delete is
+ * where C++ helps an allocator: the size the program passes names the
+ * class, so ks__free_sized pushes the object onto the thread's magazine
+ * without reading its page descriptor.  That is sound because an object
+ * from plain new(n) always lives in class(n); the aligned forms may have
+ * been served from a larger class, so their sized deletes take plain free.
+ * (C23's free_sized cannot take the shortcut: realloc may have shrunk the
+ * block in place, so the size it is given need not name its class.)
+ */
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <malloc.h>
+#include <new>
+
+extern "C" void ks__free_sized(void *p, std::size_t size);
+
+#define KS_EXPORT __attribute__((visibility("default")))
+
+static void *new_slow(std::size_t size, std::size_t align, bool nothrow)
+{
+	for (;;) {
+		void *p = align ? aligned_alloc(align, size) : malloc(size);
+		if (p)
+			return p;
+		std::new_handler handler = std::get_new_handler();
+		if (!handler) {
+			if (nothrow)
+				return nullptr;
+			throw std::bad_alloc();
+		}
+		handler();
+	}
+}
+
+static inline void *new_plain(std::size_t size, bool nothrow)
+{
+	void *p = malloc(size);
+	if (__builtin_expect(p != nullptr, 1))
+		return p;
+	return new_slow(size, 0, nothrow);
+}
+
+static inline void *new_aligned(std::size_t size, std::align_val_t al, bool nothrow)
+{
+	void *p = aligned_alloc(static_cast<std::size_t>(al), size);
+	if (__builtin_expect(p != nullptr, 1))
+		return p;
+	return new_slow(size, static_cast<std::size_t>(al), nothrow);
+}
+
+KS_EXPORT void *operator new(std::size_t n) { return new_plain(n, false); }
+KS_EXPORT void *operator new[](std::size_t n) { return new_plain(n, false); }
+KS_EXPORT void *operator new(std::size_t n, const std::nothrow_t &) noexcept
+{
+	try { return new_plain(n, true); } catch (...) { return nullptr; }
+}
+KS_EXPORT void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
+{
+	try { return new_plain(n, true); } catch (...) { return nullptr; }
+}
+KS_EXPORT void *operator new(std::size_t n, std::align_val_t al) { return new_aligned(n, al, false); }
+KS_EXPORT void *operator new[](std::size_t n, std::align_val_t al) { return new_aligned(n, al, false); }
+KS_EXPORT void *operator new(std::size_t n, std::align_val_t al, const std::nothrow_t &) noexcept
+{
+	try { return new_aligned(n, al, true); } catch (...) { return nullptr; }
+}
+KS_EXPORT void *operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t &) noexcept
+{
+	try { return new_aligned(n, al, true); } catch (...) { return nullptr; }
+}
+
+KS_EXPORT void operator delete(void *p) noexcept { free(p); }
+KS_EXPORT void operator delete[](void *p) noexcept { free(p); }
+KS_EXPORT void operator delete(void *p, std::size_t n) noexcept { ks__free_sized(p, n); }
+KS_EXPORT void operator delete[](void *p, std::size_t n) noexcept { ks__free_sized(p, n); }
+KS_EXPORT void operator delete(void *p, const std::nothrow_t &) noexcept { free(p); }
+KS_EXPORT void operator delete[](void *p, const std::nothrow_t &) noexcept { free(p); }
+KS_EXPORT void operator delete(void *p, std::align_val_t) noexcept { free(p); }
+KS_EXPORT void operator delete[](void *p, std::align_val_t) noexcept { free(p); }
+KS_EXPORT void operator delete(void *p, std::size_t, std::align_val_t) noexcept { free(p); }
+KS_EXPORT void operator delete[](void *p, std::size_t, std::align_val_t) noexcept { free(p); }
+KS_EXPORT void operator delete(void *p, std::align_val_t, const std::nothrow_t &) noexcept { free(p); }
+KS_EXPORT void operator delete[](void *p, std::align_val_t, const std::nothrow_t &) noexcept { free(p); }
