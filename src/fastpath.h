@@ -2,8 +2,11 @@
  * fastpath.h - THE fast path: malloc and free that hit the calling
  * thread's loaded magazine.  Everything else is behind one cold call.
  *
- * malloc(size <= 1 KiB): a table load for the class, the TLS pointer, the
- * cpu cache's round count, a test, a store, two loads.  free(p): the
+ * malloc(size <= 1 KiB): the TLS pointer, a countdown (every
+ * KS_TICK_PERIOD mallocs the slow path does housekeeping: the decay of free
+ * memory back to the OS needs a clock, and reading one here would cost
+ * more than the rest together), a table load for the class, the cpu
+ * cache's round count, a test, a store, two loads.  free(p): the
  * section bitmap test ("is it ours"), the page descriptor by arithmetic,
  * its magazine slot, the round count against the capacity, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
@@ -24,8 +27,10 @@ void ks__free_slow(void *p) ks_noinline;
 
 static inline void *ks_malloc_fast(size_t size)
 {
-	if (ks_likely(size <= KS_SLAB_MAX)) {
-		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[ks_size_class(size)];
+	struct ks_tcache *tc = ks_tls_tcache;
+
+	if (ks_likely(size <= KS_SLAB_MAX) && ks_likely(--tc->tick >= 0)) {
+		struct ks_cpu_cache *cc = &tc->cc[ks_size_class(size)];
 		uint32_t n = cc->rounds;
 		if (ks_likely(n != 0)) {
 			cc->rounds = n - 1;

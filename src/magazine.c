@@ -219,6 +219,7 @@ static struct ks_tcache *tcache_create(void)
 	if (!tc)
 		return NULL;
 	tc->tid = (pid_t)syscall(SYS_gettid);
+	tc->tick = KS_TICK_PERIOD;
 	ks_lock(&threads_lock);
 	ks_list_add(&tc->link, &threads);
 	nr_threads++;

@@ -41,8 +41,11 @@ struct ks_cache {
 
 #define KS_MAX_CACHE_IDS 4096
 
+#define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
+
 struct ks_tcache {
 	struct ks_cpu_cache cc[KS_NR_CLASSES];  /* kmalloc caches by class */
+	int64_t tick;                /* counts mallocs down to housekeeping */
 	struct ks_cpu_cache *ext;    /* other caches, by id - KS_NR_CLASSES */
 	size_t nr_ext;
 	struct ks_list link;         /* all thread caches */

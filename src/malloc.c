@@ -41,7 +41,13 @@
 
 void *ks__malloc_slow(size_t size)
 {
+	struct ks_tcache *tc = ks_tls_tcache;
+
 	ks_boot();
+	if (tc->tick < 0 && tc != &ks_tcache_empty) {
+		tc->tick = KS_TICK_PERIOD;
+		ks__pages_decay();
+	}
 	return ks__kmalloc(size, 0);
 }
 

@@ -25,10 +25,19 @@
  *
  * Zeroing.  KS_GFP_ZERO clears only blocks whose head is not KS_PF_CLEAN:
  * fresh sections and purged blocks read as zero already.
+ *
+ * Decay.  Free blocks go back to the OS once they have been free for
+ * decay_ms (KSLAB_OPTIONS, default 1000), oldest first, leaving each
+ * zone's high watermark of free pages warm.  No thread of its own does
+ * it: ks__pages_decay runs from the malloc slow path every
+ * KS_TICK_PERIOD allocations of a thread and from every page free, reads
+ * a coarse clock, and purges at most every decay_ms / 4; one thread
+ * purges at a time, the others go on.
  */
 #include "page_alloc.h"
 #include "arena.h"
 #include "os.h"
+#include "options.h"
 #include <errno.h>
 #include <string.h>
 
@@ -98,6 +107,28 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 	pg->cpu_idx = 0;
 	pg->flags = 0;
 	ks__buddy_free(pg, order);
+	ks__pages_decay();
+}
+
+void ks__pages_decay(void)
+{
+	static uint64_t next_ms;
+	static int purging;
+	uint64_t now = ks__clock_ms();
+	size_t keep = 0;
+
+	if (now < __atomic_load_n(&next_ms, __ATOMIC_RELAXED))
+		return;
+	if (__atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&next_ms, now + (ks_opt.decay_ms / 4 ? ks_opt.decay_ms / 4 : 1),
+			 __ATOMIC_RELAXED);
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		keep = ks_zones[z].wmark[KS_WMARK_HIGH] > keep ?
+		       ks_zones[z].wmark[KS_WMARK_HIGH] : keep;
+	ks__buddy_purge(now > ks_opt.decay_ms ? now - ks_opt.decay_ms : 0, keep,
+			ks_opt.purge_lazy);
+	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
 }
 
 /* Free the pages [pfn, pfn + nr) of PG's section as aligned blocks. */

@@ -19,4 +19,7 @@ void ks__pages_shrink_exact(struct ks_page *pg, size_t nr);
 /* Grow an exact block in place to NR pages if the pages after it are free;
  * false if they are not. */
 bool ks__pages_grow_exact(struct ks_page *pg, size_t nr);
+/* Housekeeping: purge free blocks idle past the decay time; cheap when it
+ * is not yet due (one coarse clock read). */
+void ks__pages_decay(void);
 #endif

@@ -15,7 +15,12 @@
  *    a partial slab first, then an empty one, and only then grows; a slab
  *    that becomes empty is kept (up to max_empty of them) and beyond that
  *    goes back to the page allocator.  ks_cache_shrink returns every empty
- *    slab.
+ *    slab.  The partial slabs are kept in four lists by how full they are
+ *    (by quarters), and allocation takes from the fullest: the objects of
+ *    a long-lived program cluster in few slabs, and the emptiest slabs get
+ *    the chance to empty and go back (the kernel's SLUB sorts partial
+ *    slabs only when shrinking; a bucket move is O(1), so we keep them
+ *    sorted all the time).
  *
  * 3. Geometry.  The stride (size) is the object size rounded up to the
  *    alignment, plus room for the free pointer when a constructor or
@@ -106,6 +111,8 @@ static void set_layout(struct ks_slab_cache *sc)
 	sc->colour_step = align > KS_CACHE_LINE ? (unsigned)align : KS_CACHE_LINE;
 	sc->colour_count = (unsigned)(((KS_PAGE_SIZE << sc->order) -
 				       sc->objs_per_slab * sc->size) / sc->colour_step);
+	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+		sc->quarter[b] = (unsigned)((size_t)sc->objs_per_slab * b / KS_PARTIAL_BUCKETS);
 }
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
@@ -126,7 +133,8 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 		align = KS_CACHE_LINE;    /* every object on its own lines */
 	memset(sc, 0, sizeof(*sc));
 	ks_lock_reinit(&sc->lock);
-	ks_list_init(&sc->partial);
+	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+		ks_list_init(&sc->partial[b]);
 	ks_list_init(&sc->full);
 	ks_list_init(&sc->empty);
 	ks_list_init(&sc->link);
@@ -228,33 +236,70 @@ static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc)
 	return head;
 }
 
-/* Take one slot from a partial or empty slab; NULL if there is none.
- * Caller holds the lock. */
+/* The partial bucket of a slab with INUSE objects (0 < inuse < objs). */
+static inline unsigned bucket_of(const struct ks_slab_cache *sc, unsigned inuse)
+{
+	return (inuse >= sc->quarter[1]) + (inuse >= sc->quarter[2]) +
+	       (inuse >= sc->quarter[3]);
+}
+
+/* Put HEAD, off every list, on the list its inuse count calls for. */
+static void file_slab(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	if (head->inuse == 0) {
+		ks_list_add(&head->lru, &sc->empty);
+		sc->nr_empty++;
+	} else if (head->inuse == sc->objs_per_slab) {
+		ks_list_add(&head->lru, &sc->full);
+		sc->nr_full++;
+	} else {
+		ks_list_add(&head->lru, &sc->partial[bucket_of(sc, head->inuse)]);
+		sc->nr_partial++;
+	}
+}
+
+/* Take HEAD off its list, whose kind its inuse count tells. */
+static void unfile_slab(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	ks_list_del(&head->lru);
+	if (head->inuse == 0)
+		sc->nr_empty--;
+	else if (head->inuse == sc->objs_per_slab)
+		sc->nr_full--;
+	else
+		sc->nr_partial--;
+}
+
+/* The slab to allocate from: the fullest partial one, else an empty one. */
+static struct ks_page *pick_slab(struct ks_slab_cache *sc)
+{
+	for (int b = KS_PARTIAL_BUCKETS - 1; b >= 0; b--)
+		if (!ks_list_empty(&sc->partial[b]))
+			return ks_list_entry(sc->partial[b].next, struct ks_page, lru);
+	if (!ks_list_empty(&sc->empty))
+		return ks_list_entry(sc->empty.next, struct ks_page, lru);
+	return NULL;
+}
+
+/* Take one slot; NULL if no slab has one.  Caller holds the lock. */
 static void *take_locked(struct ks_slab_cache *sc)
 {
-	struct ks_page *head;
+	struct ks_page *head = pick_slab(sc);
+	unsigned before;
 	void *slot;
 
-	if (!ks_list_empty(&sc->partial)) {
-		head = ks_list_entry(sc->partial.next, struct ks_page, lru);
-	} else if (!ks_list_empty(&sc->empty)) {
-		head = ks_list_entry(sc->empty.next, struct ks_page, lru);
-		ks_list_del(&head->lru);
-		ks_list_add(&head->lru, &sc->partial);
-		sc->nr_empty--;
-		sc->nr_partial++;
-	} else {
+	if (!head)
 		return NULL;
-	}
 	slot = head->freelist;
 	head->freelist = *free_ptr(sc, slot);
-	head->inuse++;
+	before = head->inuse++;
 	sc->active_objs++;
-	if (!head->freelist) {
-		ks_list_del(&head->lru);
-		ks_list_add(&head->lru, &sc->full);
-		sc->nr_partial--;
-		sc->nr_full++;
+	if (before == 0 || head->inuse == sc->objs_per_slab ||
+	    bucket_of(sc, before) != bucket_of(sc, head->inuse)) {
+		head->inuse = (uint16_t)before;
+		unfile_slab(sc, head);
+		head->inuse = (uint16_t)(before + 1);
+		file_slab(sc, head);
 	}
 	return slot;
 }
@@ -264,22 +309,20 @@ static void *take_locked(struct ks_slab_cache *sc)
 static struct ks_page *put_locked(struct ks_slab_cache *sc, void *slot)
 {
 	struct ks_page *head = ks_page_head(ks_virt_to_page(slot));
+	unsigned before = head->inuse;
 
 	*free_ptr(sc, slot) = head->freelist;
 	head->freelist = slot;
 	sc->active_objs--;
-	if (head->inuse-- == sc->objs_per_slab) {      /* full -> partial */
-		ks_list_del(&head->lru);
-		ks_list_add(&head->lru, &sc->partial);
-		sc->nr_full--;
-		sc->nr_partial++;
-	}
-	if (head->inuse == 0) {                        /* partial -> empty */
-		ks_list_del(&head->lru);
-		ks_list_add(&head->lru, &sc->empty);
-		sc->nr_partial--;
-		sc->nr_empty++;
-		return trim_empty_locked(sc);
+	head->inuse = (uint16_t)(before - 1);
+	if (before == sc->objs_per_slab || before == 1 ||
+	    bucket_of(sc, before) != bucket_of(sc, before - 1)) {
+		head->inuse = (uint16_t)before;
+		unfile_slab(sc, head);
+		head->inuse = (uint16_t)(before - 1);
+		file_slab(sc, head);
+		if (before == 1)
+			return trim_empty_locked(sc);
 	}
 	return NULL;
 }
@@ -504,16 +547,22 @@ static int check_slab(struct ks_slab_cache *sc, struct ks_page *head, int want,
 
 int ks__slab_check(struct ks_slab_cache *sc)
 {
-	struct ks_list *lists[3] = { &sc->full, &sc->partial, &sc->empty };
+	struct ks_list *lists[2 + KS_PARTIAL_BUCKETS] = { &sc->full, &sc->empty };
 	size_t counts[3] = { 0, 0, 0 }, inuse = 0;
 	struct ks_list *pos;
 	int broken = 0;
 
+	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+		lists[2 + b] = &sc->partial[b];
 	ks_lock(&sc->lock);
-	for (int l = 0; l < 3; l++) {
+	for (unsigned l = 0; l < KS_ARRAY_SIZE(lists); l++) {
+		int want = l == 0 ? 0 : l == 1 ? 2 : 1;   /* full, empty, partial */
 		ks_list_for_each(pos, lists[l]) {
-			counts[l]++;
-			broken += check_slab(sc, ks_list_entry(pos, struct ks_page, lru), l, &inuse);
+			struct ks_page *head = ks_list_entry(pos, struct ks_page, lru);
+			counts[want]++;
+			broken += check_slab(sc, head, want, &inuse);
+			if (want == 1 && bucket_of(sc, head->inuse) != l - 2)
+				broken++;          /* in the wrong fullness bucket */
 		}
 	}
 	if (counts[0] != sc->nr_full || counts[1] != sc->nr_partial ||

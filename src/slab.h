@@ -9,9 +9,14 @@
 #define KS_CACHE_NAME_MAX 32
 #define KS_SLAB_MAX_ORDER 5
 
+#define KS_PARTIAL_BUCKETS 4         /* partial lists by quarter of fullness */
+
 struct ks_slab_cache {
 	ks_lock_t lock;              /* the lists, the counters, colour_next */
-	struct ks_list partial;      /* slabs with free and used objects */
+	/* slabs with free and used objects, by fullness: partial[b] holds
+	 * slabs with inuse in [b, b+1) quarters of objs_per_slab */
+	struct ks_list partial[KS_PARTIAL_BUCKETS];
+	unsigned quarter[KS_PARTIAL_BUCKETS];  /* inuse where bucket b starts */
 	struct ks_list full;
 	struct ks_list empty;
 	size_t nr_partial, nr_full, nr_empty;

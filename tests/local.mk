@@ -150,3 +150,13 @@ TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug
 
 # --- unit: one per layer (rules in their own fragment) ----------------------
 include tests/unit/local.mk
+
+# --- C++ operator new/delete (issue 4) --------------------------------------
+if KS_CXX
+check_PROGRAMS += tests/integration/cxx_new
+TESTS += tests/integration/cxx_new
+tests_integration_cxx_new_SOURCES = tests/integration/cxx_new.cc
+tests_integration_cxx_new_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17 -fno-builtin
+tests_integration_cxx_new_LDADD = libkslab.la
+tests_integration_cxx_new_LDFLAGS = -no-install
+endif

@@ -145,7 +145,30 @@ static void t_power_of_two_natural(void)
 		CHECK_PTR_ALIGNED(ks__slab_alloc(&sc, 0), 1024);
 }
 
+static void t_fullest_first(void)
+{
+	static struct ks_slab_cache sc;
+	void *a[512], *b[512];
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-fullest", 256, 0, 0, NULL) == 0);
+	unsigned n = sc.objs_per_slab;              /* 16 */
+	REQUIRE(n >= 8 && n <= 512);
+	for (unsigned i = 0; i < n; i++)
+		a[i] = ks__slab_alloc(&sc, 0);
+	for (unsigned i = 0; i < n; i++)
+		b[i] = ks__slab_alloc(&sc, 0);
+	REQUIRE(head_of(a[0]) != head_of(b[0]));
+	for (unsigned i = 0; i + 1 < n; i++)        /* A keeps one object */
+		ks__slab_free(&sc, a[i]);
+	ks__slab_free(&sc, b[0]);                    /* B keeps all but one */
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	void *x = ks__slab_alloc(&sc, 0);
+	CHECK(head_of(x) == head_of(b[1]));          /* the fullest slab */
+	CHECK_EQ(ks__slab_check(&sc), 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "fullest_first", t_fullest_first },
 	{ "list_transitions", t_list_transitions },
 	{ "colour", t_colour },
 	{ "ctor_and_align", t_ctor_and_align },

@@ -1,0 +1,72 @@
+// cxx_new.cc - C++ operator new and delete over kslab: every form
+// allocates through kslab (ks_ksize knows the block), aligned forms honour
+// their alignment, sized delete returns objects that are reused, failure
+// throws std::bad_alloc (or returns NULL for nothrow) after calling the
+// new_handler, and containers work.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+#include "kslab.h"
+
+static int failures;
+#define EXPECT(c) do { if (!(c)) { std::fprintf(stderr, "%s:%d: FAILED: %s\n", \
+	__FILE__, __LINE__, #c); failures++; } } while (0)
+
+struct alignas(256) Wide { char c[300]; };
+static int handler_calls;
+static void handler() { handler_calls++; std::set_new_handler(nullptr); }
+
+int main()
+{
+	void *p = ::operator new(100);
+	EXPECT(ks_ksize(p) >= 100);
+	::operator delete(p, 100);
+	void *q = ::operator new(100);
+	EXPECT(q == p);                 // sized delete went to the magazine
+	::operator delete(q);
+
+	int *arr = new int[1000];
+	EXPECT(ks_ksize(arr) >= 4000);
+	delete[] arr;
+
+	Wide *w = new Wide[3];
+	EXPECT(reinterpret_cast<uintptr_t>(w) % 256 == 0);
+	delete[] w;
+	for (std::size_t al = 16; al <= (1u << 20); al <<= 1) {
+		void *a = ::operator new(al + 8, std::align_val_t(al));
+		EXPECT(reinterpret_cast<uintptr_t>(a) % al == 0);
+		::operator delete(a, al + 8, std::align_val_t(al));
+	}
+
+	std::size_t huge = std::size_t(1) << 62;
+	bool threw = false;
+	std::set_new_handler(handler);
+	try {
+		void *h = ::operator new(huge);
+		(void)h;
+	} catch (const std::bad_alloc &) {
+		threw = true;
+	}
+	EXPECT(threw);
+	EXPECT(handler_calls == 1);
+	EXPECT(::operator new(huge, std::nothrow) == nullptr);
+	EXPECT(::operator new[](huge, std::align_val_t(64), std::nothrow) == nullptr);
+
+	std::map<int, std::string> m;
+	for (int i = 0; i < 100000; i++)
+		m[i] = std::to_string(i) + "-value";
+	std::vector<std::string> v;
+	for (auto &kv : m)
+		v.push_back(kv.second);
+	EXPECT(v.size() == 100000 && v[99999] == "99999-value");
+	m.clear();
+	v.clear();
+	v.shrink_to_fit();
+	EXPECT(ks_check() == 0);
+	std::printf("%s\n", failures ? "FAIL" : "PASS: cxx_new");
+	return failures ? 1 : 0;
+}
