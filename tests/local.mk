@@ -160,3 +160,11 @@ tests_integration_cxx_new_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17 -fno-builtin
 tests_integration_cxx_new_LDADD = libkslab.la
 tests_integration_cxx_new_LDFLAGS = -no-install
 endif
+
+# --- memory back to the OS, running out (issue 5) ---------------------------
+check_PROGRAMS += tests/integration/memory_back
+TESTS += tests/integration/memory_back
+tests_integration_memory_back_SOURCES = tests/integration/memory_back.c
+tests_integration_memory_back_CFLAGS = $(kstest_cflags)
+tests_integration_memory_back_LDADD = $(kstest_linked_libs)
+tests_integration_memory_back_LDFLAGS = $(kstest_linked_ldflags)
