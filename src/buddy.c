@@ -20,6 +20,11 @@
  * allocator (page_alloc.c) chooses the zone and grows it; this file only
  * manages what a zone has.
  *
+ * Purging also hands back the descriptor pages of a free block's tail
+ * pages (all but the page holding the head's descriptor): a zeroed
+ * descriptor says KS_PG_NONE, which is what a free block's tail must say,
+ * so the 1.2% of metadata falls back with the memory it describes.
+ *
  * Clean and purged blocks.  A block's head carries KS_PF_CLEAN when every
  * byte reads as zero (fresh from mmap, or purged with MADV_DONTNEED), so
  * calloc and get_zeroed_page can skip the memset.  A merge keeps CLEAN only
@@ -30,8 +35,9 @@
  * not fault pages in and out.
  *
  * Watermarks.  min, low and high are fractions of the zone's managed pages
- * (1/256, 1/128, 1/64, at least one max-order block): min is a reserve only
- * KS_GFP_HIGH may take; high is what the purge leaves warm.
+ * (1/512, 1/256, 1/128; high at least a quarter of a max-order block): min
+ * is a reserve only KS_GFP_HIGH may take; high is what the purge leaves
+ * warm, small enough that a heap that shrank gives back all but 1%.
  *
  * Locking.  One lock per zone guards its lists and counters.  No other
  * lock is taken under it (madvise is a syscall, not a lock).
@@ -66,8 +72,8 @@ void ks__buddy_init(void)
 
 static void set_wmarks(struct ks_zone *z)
 {
-	size_t floor = 1ul << KS_MAX_ORDER;
-	size_t min = z->managed_pages / 256;
+	size_t floor = 1ul << (KS_MAX_ORDER - 2);
+	size_t min = z->managed_pages / 512;
 	z->wmark[KS_WMARK_MIN] = min;
 	z->wmark[KS_WMARK_LOW] = min * 2;
 	z->wmark[KS_WMARK_HIGH] = min * 4 > floor ? min * 4 : floor;
@@ -213,6 +219,11 @@ static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool l
 		area_del(z, pg, order);
 		ks_unlock(&z->lock);       /* madvise outside the lock */
 		purged += ks__os_purge(ks_page_address(pg), KS_PAGE_SIZE << order, lazy);
+		/* the block's tail descriptors read as zero (KS_PG_NONE) after
+		 * a purge, which is what they must say: give their pages back
+		 * too; the head's own descriptor page stays */
+		if (!lazy)
+			ks__os_purge(pg + 1, ((1ul << order) - 1) * sizeof(*pg), false);
 		ks_lock(&z->lock);
 		free_locked(z, pg, order,
 			    KS_PF_PURGED | (lazy ? 0 : KS_PF_CLEAN), stamp);

@@ -33,7 +33,12 @@
  *    thread flushes its objects to the slabs (as jemalloc's tcache does)
  *    rather than parking them in depots nobody may drain: a program that
  *    runs thousands of short threads keeps no more than a live one would.
- *    malloc_trim and ks_cache_shrink drain depots completely.
+ *    malloc_trim and ks_cache_shrink drain depots completely.  And the
+ *    depots are reaped as the paper's working-set algorithm does: each
+ *    depot remembers the fewest full (and empty) magazines it held since
+ *    the last reap; that many were not needed all interval, so the reap
+ *    (every quarter decay time, from the malloc tick) flushes them, and
+ *    the empty slabs of the cache go back to the page allocator.
  *
  * 5. Thread state.  ks_tls_tcache, one initial-exec TLS pointer, starts at
  *    ks_tcache_empty, a valid state whose cpu caches all have no rounds and
@@ -385,7 +390,8 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	if (d->full) {
 		struct ks_mag *full = d->full;
 		d->full = full->next;
-		d->nr_full--;
+		if (--d->nr_full < d->min_full)
+			d->min_full = d->nr_full;
 		cc->prev->next = d->empty;
 		d->empty = cc->prev;
 		d->nr_empty++;
@@ -442,7 +448,8 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		empty = d->empty;
 		if (empty) {
 			d->empty = empty->next;
-			d->nr_empty--;
+			if (--d->nr_empty < d->min_empty)
+				d->min_empty = d->nr_empty;
 		}
 		if (empty || (empty = mag_new(d->magsize)) != NULL) {
 			cc->prev->next = d->full;
@@ -479,7 +486,7 @@ static size_t depot_drain(struct ks_cache *c)
 	full = d->full;
 	empty = d->empty;
 	d->full = d->empty = NULL;
-	d->nr_full = d->nr_empty = 0;
+	d->nr_full = d->nr_empty = d->min_full = d->min_empty = 0;
 	ks_unlock(&d->lock);
 	while (full) {
 		struct ks_mag *m = full;
@@ -564,6 +571,55 @@ size_t ks__mag_drain_depots(void)
 		n += ks__mag_drain(ks_list_entry(pos, struct ks_cache, depot_link));
 	ks_unlock(&caches_lock);
 	return n;
+}
+
+/* Take N magazines off a depot stack. */
+static struct ks_mag *pop_n(struct ks_mag **stack, size_t *count, size_t n)
+{
+	struct ks_mag *taken = NULL;
+	while (n-- && *stack) {
+		struct ks_mag *m = *stack;
+		*stack = m->next;
+		(*count)--;
+		m->next = taken;
+		taken = m;
+	}
+	return taken;
+}
+
+static void reap_cache(struct ks_cache *c)
+{
+	struct ks_depot *d = &c->depot;
+	struct ks_mag *full, *empty;
+
+	ks_lock(&d->lock);
+	full = pop_n(&d->full, &d->nr_full, d->min_full);
+	empty = pop_n(&d->empty, &d->nr_empty, d->min_empty);
+	d->min_full = d->nr_full;
+	d->min_empty = d->nr_empty;
+	ks_unlock(&d->lock);
+	while (full) {
+		struct ks_mag *m = full;
+		full = m->next;
+		mag_flush(c, m);
+		mag_delete(m);
+	}
+	while (empty) {
+		struct ks_mag *m = empty;
+		empty = m->next;
+		mag_delete(m);
+	}
+	ks__slab_shrink(&c->sc);
+}
+
+void ks__mag_reap(void)
+{
+	struct ks_list *pos;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches)
+		reap_cache(ks_list_entry(pos, struct ks_cache, depot_link));
+	ks_unlock(&caches_lock);
 }
 
 /* ---- fork --------------------------------------------------------------- */

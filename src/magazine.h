@@ -26,6 +26,7 @@ struct ks_depot {
 	struct ks_mag *empty;
 	size_t nr_full, nr_empty;
 	size_t max_full;             /* beyond this, magazines go to the slabs */
+	size_t min_full, min_empty;  /* lowest counts since the last reap */
 	unsigned magsize;            /* capacity of magazines made from now on */
 	unsigned contention;         /* failed trylocks since the last resize */
 	uint64_t nr_swaps;           /* statistics, under lock */
@@ -72,6 +73,8 @@ void ks__mag_thread_exit(void *tcache);
 void ks__mag_set_thread_key(pthread_key_t key);
 size_t ks__mag_nr_threads(void);
 size_t ks__mag_drain_depots(void);
+/* Working-set reap: flush what every depot held unused since last time. */
+void ks__mag_reap(void);
 void ks__mag_lock_all(void);
 void ks__mag_unlock_all(bool child);
 /* Every ks_cache, for shrink and slabinfo: the kmalloc ones and others. */

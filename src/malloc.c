@@ -46,7 +46,8 @@ void *ks__malloc_slow(size_t size)
 	ks_boot();
 	if (tc->tick < 0 && tc != &ks_tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
-		ks__pages_decay();
+		if (ks__pages_decay())
+			ks__mag_reap();
 	}
 	return ks__kmalloc(size, 0);
 }

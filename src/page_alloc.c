@@ -110,7 +110,7 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 	ks__pages_decay();
 }
 
-void ks__pages_decay(void)
+bool ks__pages_decay(void)
 {
 	static uint64_t next_ms;
 	static int purging;
@@ -118,9 +118,9 @@ void ks__pages_decay(void)
 	size_t keep = 0;
 
 	if (now < __atomic_load_n(&next_ms, __ATOMIC_RELAXED))
-		return;
+		return false;
 	if (__atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
-		return;
+		return false;
 	__atomic_store_n(&next_ms, now + (ks_opt.decay_ms / 4 ? ks_opt.decay_ms / 4 : 1),
 			 __ATOMIC_RELAXED);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
@@ -129,6 +129,7 @@ void ks__pages_decay(void)
 	ks__buddy_purge(now > ks_opt.decay_ms ? now - ks_opt.decay_ms : 0, keep,
 			ks_opt.purge_lazy);
 	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* Free the pages [pfn, pfn + nr) of PG's section as aligned blocks. */

@@ -20,6 +20,7 @@ void ks__pages_shrink_exact(struct ks_page *pg, size_t nr);
  * false if they are not. */
 bool ks__pages_grow_exact(struct ks_page *pg, size_t nr);
 /* Housekeeping: purge free blocks idle past the decay time; cheap when it
- * is not yet due (one coarse clock read). */
-void ks__pages_decay(void);
+ * is not yet due (one coarse clock read).  True when it ran a pass (every
+ * quarter decay time), which is when the layers above reap too. */
+bool ks__pages_decay(void);
 #endif
