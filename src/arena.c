@@ -8,12 +8,12 @@
  * and, right after it, the struct ks_section header.  Because the section
  * is aligned, virt_to_page() needs no lookup: mask the address down to the
  * section base, and the descriptor is base + ((p - base) >> PAGE_SHIFT)
- * (arena.h).  The descriptors cost 48 bytes a page (1.2%), and only those
+ * (arena.h).  The descriptors cost 64 bytes a page (1.6%), and only those
  * of pages in use are ever touched, so an idle section costs one OS page of
  * RSS or so.
  *
- * "Is this pointer ours?" is one bit per section in ks_section_bits, a
- * static bitmap over the 48-bit user address space (512 KiB of BSS, touched
+ * "Is this pointer ours?" is one byte per section in ks_section_map, a
+ * static map over the 48-bit user address space (4 MiB of BSS, touched
  * only where sections are).  free() tests it before it trusts a descriptor;
  * a pointer outside every section goes to the vmalloc table or is an
  * invalid free.
@@ -22,15 +22,16 @@
  * page that a stale pointer points into must stay readable); memory goes
  * back to the OS by purging free blocks inside them (buddy.c).
  *
- * Locking: arena_lock serialises growth; the bitmap is written under it and
+ * Locking: arena_lock serialises growth; the map is written under it and
  * read without it (a bit is set before any page of the section is handed
  * out, and never cleared).
  */
 #include "arena.h"
 #include "os.h"
 #include <errno.h>
+#include <string.h>
 
-uint64_t ks_section_bits[1ul << (KS_VA_BITS - KS_SECTION_SHIFT - 6)];
+uint8_t ks_section_map[KS_NR_SECTION_SLOTS];
 static ks_lock_t arena_lock = KS_LOCK_INIT;
 static size_t nr_sections;
 
@@ -40,7 +41,7 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	struct ks_section *sec;
 	uintptr_t base, s;
 
-	_Static_assert(sizeof(struct ks_page) == 48, "page descriptor size");
+	_Static_assert(sizeof(struct ks_page) == 64, "page descriptor size");
 	base = (uintptr_t)ks__os_map(KS_SECTION_SIZE, KS_SECTION_SIZE, below_4g);
 	if (!base)
 		return NULL;
@@ -64,7 +65,7 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 
 	ks_lock(&arena_lock);
 	s = base >> KS_SECTION_SHIFT;
-	__atomic_or_fetch(&ks_section_bits[s >> 6], 1ul << (s & 63), __ATOMIC_RELEASE);
+	__atomic_store_n(&ks_section_map[s], 1, __ATOMIC_RELEASE);
 	nr_sections++;
 	ks_unlock(&arena_lock);
 	return sec;
@@ -86,13 +87,16 @@ int ks__arena_check(void)
 	int broken = 0;
 	size_t found = 0;
 
-	for (size_t w = 0; w < KS_ARRAY_SIZE(ks_section_bits); w++) {
-		uint64_t bits = ks_section_bits[w];
-		while (bits) {
-			unsigned b = (unsigned)__builtin_ctzl(bits);
-			uintptr_t base = ((w << 6) + b) << KS_SECTION_SHIFT;
+	for (size_t w = 0; w < KS_NR_SECTION_SLOTS / 8; w++) {
+		uint64_t bits;
+		memcpy(&bits, &ks_section_map[w * 8], 8);
+		if (!bits)
+			continue;                 /* untouched pages read as zero */
+		for (unsigned b = 0; b < 8; b++) {
+			if (!ks_section_map[w * 8 + b])
+				continue;
+			uintptr_t base = (uintptr_t)(w * 8 + b) << KS_SECTION_SHIFT;
 			struct ks_section *sec = ks_page_section((struct ks_page *)base);
-			bits &= bits - 1;
 			found++;
 			if (sec->base != base || sec->first_pfn != KS_SECTION_RESERVED)
 				broken++;

@@ -6,11 +6,11 @@
  * KS_TICK_PERIOD mallocs the slow path does housekeeping: the decay of free
  * memory back to the OS needs a clock, and reading one here would cost
  * more than the rest together), a table load for the class, the cpu
- * cache's round count, a test, a store, two loads.  free(p): the
- * section bitmap test ("is it ours"), the page descriptor by arithmetic,
- * its magazine slot, the round count against the capacity, two stores.
+ * cache's cursor, a compare with its base, a store, a load.  free(p): the
+ * section map test ("is it ours"), the page descriptor by arithmetic,
+ * its magazine slot, the cursor against the limit, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
- * magazine slot (cpu_idx 0, magsize 0) and so always take the slow path.
+ * magazine slot (cpu_idx 0, cursors NULL) and so always take the slow path.
  * A thread's first call finds ks_tcache_empty, whose magazines are empty
  * and of capacity 0, and falls into the slow path, which builds its state;
  * there is no "initialised?" branch here.  Budget: about 20 instructions
@@ -28,13 +28,20 @@ void ks__free_slow(void *p) ks_noinline;
 static inline void *ks_malloc_fast(size_t size)
 {
 	struct ks_tcache *tc = ks_tls_tcache;
+	unsigned cls;
 
-	if (ks_likely(size <= KS_SLAB_MAX) && ks_likely(--tc->tick >= 0)) {
-		struct ks_cpu_cache *cc = &tc->cc[ks_size_class(size)];
-		uint32_t n = cc->rounds;
-		if (ks_likely(n != 0)) {
-			cc->rounds = n - 1;
-			return cc->loaded->round[n - 1];
+	if (ks_likely(size <= KS_SMALL_MAX))
+		cls = ks_small_class[(size + 15) >> 4];
+	else if (size <= KS_SLAB_MAX)
+		cls = ks_size_class(size);
+	else
+		return ks__malloc_slow(size);
+	if (ks_likely(--tc->tick >= 0)) {
+		struct ks_cpu_cache *cc = &tc->cc[cls + 1];
+		void **cur = cc->cursor;
+		if (ks_likely(cur != cc->base)) {
+			cc->cursor = --cur;
+			return *cur;
 		}
 	}
 	return ks__malloc_slow(size);
@@ -43,15 +50,14 @@ static inline void *ks_malloc_fast(size_t size)
 static inline void ks_free_fast(void *p)
 {
 	if (ks_likely(ks_is_ours(p))) {
-		unsigned idx = ks_virt_to_page(p)->cpu_idx - 1u;  /* 0: none */
-		if (ks_likely(idx < KS_NR_CLASSES)) {
-			struct ks_cpu_cache *cc = &ks_tls_tcache->cc[idx];
-			uint32_t n = cc->rounds;
-			if (ks_likely(n < cc->magsize)) {
-				cc->loaded->round[n] = p;
-				cc->rounds = n + 1;
-				return;
-			}
+		/* class + 1; 0 (not a kmalloc slab) names cc[0], always full */
+		unsigned idx = ks_virt_to_page(p)->cpu_idx;
+		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[idx];
+		void **cur = cc->cursor;
+		if (ks_likely(cur != cc->limit)) {
+			*cur = p;
+			cc->cursor = cur + 1;
+			return;
 		}
 	}
 	ks__free_slow(p);
@@ -60,11 +66,11 @@ static inline void ks_free_fast(void *p)
 static inline void ks_free_sized_fast(void *p, size_t size)
 {
 	if (ks_likely(size <= KS_SLAB_MAX && p)) {
-		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[ks_size_class(size)];
-		uint32_t n = cc->rounds;
-		if (ks_likely(n < cc->magsize)) {
-			cc->loaded->round[n] = p;
-			cc->rounds = n + 1;
+		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[ks_size_class(size) + 1];
+		void **cur = cc->cursor;
+		if (ks_likely(cur != cc->limit)) {
+			*cur = p;
+			cc->cursor = cur + 1;
 			return;
 		}
 	}

@@ -256,7 +256,7 @@ static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
 	struct ks_cpu_cache *ext;
 
 	if (c->id < KS_NR_CLASSES)
-		return &tc->cc[c->id];
+		return &tc->cc[c->id + 1];
 	i = c->id - KS_NR_CLASSES;
 	if (i < tc->nr_ext)
 		return &tc->ext[i];
@@ -289,14 +289,17 @@ static struct ks_tcache *tcache_get(void)
  * slabs when FLUSH. */
 static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, bool flush)
 {
-	if (!cc->magsize)
+	struct ks_mag *loaded;
+
+	if (!cc->base)
 		return;
-	cc->loaded->rounds = cc->rounds;
+	loaded = ks_cc_loaded(cc);
+	loaded->rounds = ks_cc_rounds(cc);
 	if (flush) {
-		mag_flush(c, cc->loaded);
+		mag_flush(c, loaded);
 		mag_flush(c, cc->prev);
 	}
-	depot_put(c, cc->loaded);
+	depot_put(c, loaded);
 	depot_put(c, cc->prev);
 	memset(cc, 0, sizeof(*cc));
 }
@@ -311,7 +314,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
 		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id], true);
+			cpu_cache_drain(c, &tc->cc[c->id + 1], true);
 		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
 			cpu_cache_drain(c, &tc->ext[c->id - KS_NR_CLASSES], true);
 	}
@@ -334,6 +337,14 @@ void ks__mag_thread_exit(void *arg)
 
 /* ---- the slow paths ----------------------------------------------------- */
 
+/* Make M (with its rounds) the loaded magazine of CC. */
+static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
+{
+	cc->base = m->round;
+	cc->cursor = m->round + m->rounds;
+	cc->limit = m->round + m->size;
+}
+
 /* Give CC its first pair of magazines; false if there is no memory. */
 static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc)
 {
@@ -346,23 +357,18 @@ static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc)
 		mag_delete(a);
 		return false;
 	}
-	cc->loaded = a;
+	set_loaded(cc, a);
 	cc->prev = b;
-	cc->rounds = 0;
-	cc->magsize = a->size;
 	return true;
 }
 
 static void swap_loaded(struct ks_cpu_cache *cc)
 {
-	struct ks_mag *m = cc->loaded;
-	uint32_t r = cc->prev->rounds;
+	struct ks_mag *m = ks_cc_loaded(cc);
 
-	m->rounds = cc->rounds;
-	cc->loaded = cc->prev;
+	m->rounds = ks_cc_rounds(cc);
+	set_loaded(cc, cc->prev);
 	cc->prev = m;
-	cc->rounds = r;
-	cc->magsize = cc->loaded->size;
 }
 
 /* The rungs of the allocation ladder, after the loaded magazine (fast
@@ -376,9 +382,9 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 
 	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c)))
 		return ks__slab_alloc(&c->sc, gfp);
-	if (cc->rounds)                       /* custom caches get here first */
+	if (cc->cursor != cc->base)           /* custom caches get here first */
 		goto pop;
-	if (!cc->magsize && !cpu_cache_load(c, cc))
+	if (!cc->base && !cpu_cache_load(c, cc))
 		return ks__slab_alloc(&c->sc, gfp);
 	/* 1. the previous magazine is full: swap */
 	if (cc->prev->rounds) {
@@ -397,22 +403,21 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 		d->nr_empty++;
 		d->nr_swaps++;
 		ks_unlock(&d->lock);
-		cc->loaded->rounds = 0;
-		cc->prev = cc->loaded;
-		cc->loaded = full;
-		cc->rounds = full->rounds;
-		cc->magsize = full->size;
+		cc->prev = ks_cc_loaded(cc);
+		cc->prev->rounds = 0;
+		set_loaded(cc, full);
 		goto pop;
 	}
 	ks_unlock(&d->lock);
 	/* 3. fill the loaded magazine from the slab layer, half of it */
-	got = ks__slab_alloc_bulk(&c->sc, gfp, (cc->magsize + 1) / 2, cc->loaded->round);
+	got = ks__slab_alloc_bulk(&c->sc, gfp, (size_t)(cc->limit - cc->base + 1) / 2,
+				  cc->base);
 	if (!got)
 		return NULL;
-	cc->rounds = (uint32_t)got;
+	cc->cursor = cc->base + got;
 pop:
 	{
-		void *obj = cc->loaded->round[--cc->rounds];
+		void *obj = *--cc->cursor;
 		if (gfp & KS_GFP_ZERO)
 			memset(obj, 0, c->sc.object_size);
 		return obj;
@@ -431,11 +436,11 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		ks__slab_free(&c->sc, obj);
 		return;
 	}
-	if (!cc->magsize && !cpu_cache_load(c, cc)) {
+	if (!cc->base && !cpu_cache_load(c, cc)) {
 		ks__slab_free(&c->sc, obj);
 		return;
 	}
-	if (cc->rounds < cc->magsize)         /* custom caches get here first */
+	if (cc->cursor != cc->limit)          /* custom caches get here first */
 		goto push;
 	/* 1. the previous magazine is empty: swap */
 	if (cc->prev->rounds == 0) {
@@ -457,11 +462,10 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 			d->nr_full++;
 			d->nr_swaps++;
 			ks_unlock(&d->lock);
-			cc->loaded->rounds = cc->rounds;
-			cc->prev = cc->loaded;
-			cc->loaded = empty;
-			cc->rounds = 0;
-			cc->magsize = empty->size;
+			cc->prev = ks_cc_loaded(cc);
+			cc->prev->rounds = ks_cc_rounds(cc);
+			empty->rounds = 0;
+			set_loaded(cc, empty);
 			goto push;
 		}
 	}
@@ -471,7 +475,7 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 	mag_flush(c, cc->prev);
 	swap_loaded(cc);
 push:
-	cc->loaded->round[cc->rounds++] = obj;
+	*cc->cursor++ = obj;
 }
 
 /* ---- draining ----------------------------------------------------------- */
@@ -510,7 +514,7 @@ size_t ks__mag_drain(struct ks_cache *c)
 	if (tc != &ks_tcache_empty && tc != &ks_tcache_dead) {
 		struct ks_cpu_cache *cc = NULL;
 		if (c->id < KS_NR_CLASSES)
-			cc = &tc->cc[c->id];
+			cc = &tc->cc[c->id + 1];
 		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
 			cc = &tc->ext[c->id - KS_NR_CLASSES];
 		if (cc)
@@ -528,7 +532,7 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
 		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id], false);
+			cpu_cache_drain(c, &tc->cc[c->id + 1], false);
 		else if (i < tc->nr_ext)
 			cpu_cache_drain(c, &tc->ext[i], false);
 	}

@@ -12,13 +12,26 @@ struct ks_mag {
 };
 
 /* One thread's cache of one ks_cache: kernel SLAB's array_cache, with
- * Bonwick's loaded and previous magazines.  24 bytes. */
+ * Bonwick's loaded and previous magazines.  The loaded magazine is held as
+ * three cursors into its round array, so a pop is "cursor == base?" and a
+ * load, a push "cursor == limit?" and a store; 32 bytes, a shift to index.
+ * All NULL (ks_tcache_empty, or magazines off): both tests fail. */
 struct ks_cpu_cache {
-	uint32_t rounds;             /* objects in loaded */
-	uint32_t magsize;            /* loaded->size; 0: no magazines here */
-	struct ks_mag *loaded;
+	void **cursor;               /* next free slot of the loaded magazine */
+	void **base;                 /* loaded->round; NULL: no magazines */
+	void **limit;                /* loaded->round + loaded->size */
 	struct ks_mag *prev;         /* prev->rounds is 0 or prev->size */
 };
+
+static inline struct ks_mag *ks_cc_loaded(const struct ks_cpu_cache *cc)
+{
+	return ks_container_of(cc->base, struct ks_mag, round);
+}
+
+static inline uint32_t ks_cc_rounds(const struct ks_cpu_cache *cc)
+{
+	return (uint32_t)(cc->cursor - cc->base);
+}
 
 struct ks_depot {
 	ks_lock_t lock;
@@ -45,7 +58,11 @@ struct ks_cache {
 #define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
 
 struct ks_tcache {
-	struct ks_cpu_cache cc[KS_NR_CLASSES];  /* kmalloc caches by class */
+	/* kmalloc caches: class k at cc[k + 1].  cc[0] never holds a
+	 * magazine: free() indexes by the page's cpu_idx (class + 1, or 0 for
+	 * pages of no kmalloc class) and the push into cc[0] simply fails
+	 * into the slow path, so the fast path needs no "has a slot?" test */
+	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];
 	int64_t tick;                /* counts mallocs down to housekeeping */
 	struct ks_cpu_cache *ext;    /* other caches, by id - KS_NR_CLASSES */
 	size_t nr_ext;
