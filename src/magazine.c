@@ -248,18 +248,25 @@ size_t ks__mag_nr_threads(void)
 	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
 }
 
+/* The cpu cache of C in TC if TC has one. */
+static struct ks_cpu_cache *cpu_cache_find(struct ks_tcache *tc, struct ks_cache *c)
+{
+	if (c->id < KS_NR_CLASSES)
+		return &tc->cc[c->id + 1];
+	if (c->id - KS_NR_CLASSES < tc->nr_ext)
+		return &tc->ext[c->id - KS_NR_CLASSES];
+	return NULL;
+}
+
 /* The cpu cache of C in TC, growing TC's array for a new cache id; NULL if
  * there is none to be had. */
 static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
 {
-	size_t i, n;
-	struct ks_cpu_cache *ext;
+	struct ks_cpu_cache *ext, *cc = cpu_cache_find(tc, c);
+	size_t i = c->id - KS_NR_CLASSES, n;
 
-	if (c->id < KS_NR_CLASSES)
-		return &tc->cc[c->id + 1];
-	i = c->id - KS_NR_CLASSES;
-	if (i < tc->nr_ext)
-		return &tc->ext[i];
+	if (cc)
+		return cc;
 	n = ks_align_up((i + 1) * sizeof(*ext), KS_PAGE_SIZE) / sizeof(*ext);
 	ext = ks_alloc_pages_exact(n * sizeof(*ext), KS_GFP_ZERO);
 	if (!ext)
@@ -291,7 +298,7 @@ static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, bool fl
 {
 	struct ks_mag *loaded;
 
-	if (!cc->base)
+	if (!cc || !cc->base)
 		return;
 	loaded = ks_cc_loaded(cc);
 	loaded->rounds = ks_cc_rounds(cc);
@@ -313,10 +320,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
-		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id + 1], true);
-		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
-			cpu_cache_drain(c, &tc->ext[c->id - KS_NR_CLASSES], true);
+		cpu_cache_drain(c, cpu_cache_find(tc, c), true);
 	}
 	ks_unlock(&caches_lock);
 	if (tc->nr_ext)
@@ -480,17 +484,34 @@ push:
 
 /* ---- draining ----------------------------------------------------------- */
 
-static size_t depot_drain(struct ks_cache *c)
+/* Take N magazines off a depot stack. */
+static struct ks_mag *pop_n(struct ks_mag **stack, size_t *count, size_t n)
+{
+	struct ks_mag *taken = NULL;
+	while (n-- && *stack) {
+		struct ks_mag *m = *stack;
+		*stack = m->next;
+		(*count)--;
+		m->next = taken;
+		taken = m;
+	}
+	return taken;
+}
+
+/* Flush up to NFULL full and free up to NEMPTY empty magazines of C's
+ * depot (SIZE_MAX: all); the reap's minimums restart from what is left.
+ * Returns the objects given back to the slabs. */
+static size_t depot_release(struct ks_cache *c, size_t nfull, size_t nempty)
 {
 	struct ks_depot *d = &c->depot;
 	struct ks_mag *full, *empty;
 	size_t n = 0;
 
 	ks_lock(&d->lock);
-	full = d->full;
-	empty = d->empty;
-	d->full = d->empty = NULL;
-	d->nr_full = d->nr_empty = d->min_full = d->min_empty = 0;
+	full = pop_n(&d->full, &d->nr_full, nfull);
+	empty = pop_n(&d->empty, &d->nr_empty, nempty);
+	d->min_full = d->nr_full;
+	d->min_empty = d->nr_empty;
 	ks_unlock(&d->lock);
 	while (full) {
 		struct ks_mag *m = full;
@@ -509,35 +530,22 @@ static size_t depot_drain(struct ks_cache *c)
 
 size_t ks__mag_drain(struct ks_cache *c)
 {
-	struct ks_tcache *tc = ks_tls_tcache;
-
-	if (tc != &ks_tcache_empty && tc != &ks_tcache_dead) {
-		struct ks_cpu_cache *cc = NULL;
-		if (c->id < KS_NR_CLASSES)
-			cc = &tc->cc[c->id + 1];
-		else if (c->id - KS_NR_CLASSES < tc->nr_ext)
-			cc = &tc->ext[c->id - KS_NR_CLASSES];
-		if (cc)
-			cpu_cache_drain(c, cc, false);
-	}
-	return depot_drain(c);
+	/* the empty and dead states have no magazines: nothing to drain */
+	cpu_cache_drain(c, cpu_cache_find(ks_tls_tcache, c), false);
+	return depot_release(c, SIZE_MAX, SIZE_MAX);
 }
 
 void ks__mag_drain_all_threads(struct ks_cache *c)
 {
 	struct ks_list *pos;
-	size_t i = c->id - KS_NR_CLASSES;
 
 	ks_lock(&threads_lock);
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		if (c->id < KS_NR_CLASSES)
-			cpu_cache_drain(c, &tc->cc[c->id + 1], false);
-		else if (i < tc->nr_ext)
-			cpu_cache_drain(c, &tc->ext[i], false);
+		cpu_cache_drain(c, cpu_cache_find(tc, c), false);
 	}
 	ks_unlock(&threads_lock);
-	depot_drain(c);
+	depot_release(c, SIZE_MAX, SIZE_MAX);
 }
 
 void ks__mag_cache_fini(struct ks_cache *c)
@@ -577,42 +585,9 @@ size_t ks__mag_drain_depots(void)
 	return n;
 }
 
-/* Take N magazines off a depot stack. */
-static struct ks_mag *pop_n(struct ks_mag **stack, size_t *count, size_t n)
-{
-	struct ks_mag *taken = NULL;
-	while (n-- && *stack) {
-		struct ks_mag *m = *stack;
-		*stack = m->next;
-		(*count)--;
-		m->next = taken;
-		taken = m;
-	}
-	return taken;
-}
-
 static void reap_cache(struct ks_cache *c)
 {
-	struct ks_depot *d = &c->depot;
-	struct ks_mag *full, *empty;
-
-	ks_lock(&d->lock);
-	full = pop_n(&d->full, &d->nr_full, d->min_full);
-	empty = pop_n(&d->empty, &d->nr_empty, d->min_empty);
-	d->min_full = d->nr_full;
-	d->min_empty = d->nr_empty;
-	ks_unlock(&d->lock);
-	while (full) {
-		struct ks_mag *m = full;
-		full = m->next;
-		mag_flush(c, m);
-		mag_delete(m);
-	}
-	while (empty) {
-		struct ks_mag *m = empty;
-		empty = m->next;
-		mag_delete(m);
-	}
+	depot_release(c, c->depot.min_full, c->depot.min_empty);
 	ks__slab_shrink(&c->sc);
 }
 
