@@ -12,10 +12,12 @@
  * an exiting thread's magazines back, and registers the fork handlers.
  *
  * Fork.  The prepare handler takes every allocator lock in the lock order
- * (threads, caches, depots, slab caches, vmalloc, zones); the parent
- * releases them; the child re-initialises them, and the magazines of the
- * threads that did not survive the fork go back to the depots, so the
- * child can allocate at once and loses nothing.
+ * (threads, caches, depots, the slab cache list, slab caches, vmalloc,
+ * zones: the order every other path takes them in, so no path can hold
+ * one the handler still waits for); the parent releases them; the child
+ * re-initialises them, and the magazines of the threads that did not
+ * survive the fork go back to the depots, so the child can allocate at
+ * once and loses nothing.
  *
  * Exit.  Under KSLAB_OPTIONS=stats a destructor prints the statistics and
  * a slabinfo table to stderr.
@@ -23,6 +25,7 @@
 #include "init.h"
 #include "os.h"
 #include "buddy.h"
+#include "page_alloc.h"
 #include "slab.h"
 #include "magazine.h"
 #include "kmalloc.h"
@@ -68,7 +71,11 @@ static void fork_release(bool child)
 }
 
 static void fork_parent(void) { fork_release(false); }
-static void fork_child(void) { fork_release(true); }
+static void fork_child(void)
+{
+	fork_release(true);
+	ks__pages_fork_child();
+}
 
 static void boot_core(void)
 {

@@ -173,6 +173,7 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	ks_list_add_tail(&c->depot_link, &caches);
 	ks_unlock(&caches_lock);
 	c->sc.cpu_idx = (c->magazines && id < KS_NR_CLASSES) ? (uint8_t)(id + 1) : 0;
+	c->sc.owner = c;
 	return 0;
 }
 
@@ -559,17 +560,7 @@ void ks__mag_cache_fini(struct ks_cache *c)
 
 struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
 {
-	struct ks_list *pos;
-	struct ks_cache *found = NULL;
-
-	ks_lock(&caches_lock);
-	ks_list_for_each(pos, &caches) {
-		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		if (&c->sc == sc)
-			found = c;
-	}
-	ks_unlock(&caches_lock);
-	return found;
+	return sc->owner;
 }
 
 /* Drain every depot (malloc_trim); returns objects given back. */

@@ -94,6 +94,7 @@ size_t ks__mag_drain_depots(void);
 void ks__mag_reap(void);
 void ks__mag_lock_all(void);
 void ks__mag_unlock_all(bool child);
-/* Every ks_cache, for shrink and slabinfo: the kmalloc ones and others. */
+/* The ks_cache a slab cache belongs to; NULL for kslab's own caches
+ * (magazines, thread state), which have no depot. */
 struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc);
 #endif

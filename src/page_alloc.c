@@ -110,10 +110,16 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 	ks__pages_decay();
 }
 
+static int purging;            /* one purger at a time */
+
+void ks__pages_fork_child(void)
+{
+	purging = 0;               /* the purger may not have survived */
+}
+
 bool ks__pages_decay(void)
 {
 	static uint64_t next_ms;
-	static int purging;
 	uint64_t now = ks__clock_ms();
 	size_t keep = 0;
 

@@ -23,4 +23,5 @@ bool ks__pages_grow_exact(struct ks_page *pg, size_t nr);
  * is not yet due (one coarse clock read).  True when it ran a pass (every
  * quarter decay time), which is when the layers above reap too. */
 bool ks__pages_decay(void);
+void ks__pages_fork_child(void);
 #endif

@@ -38,6 +38,7 @@ struct ks_slab_cache {
 	void (*ctor)(void *);
 	size_t max_empty;            /* empty slabs kept before freeing */
 	struct ks_list link;         /* all caches, for slabinfo */
+	void *owner;                 /* the layer above's object, opaque here */
 	char name[KS_CACHE_NAME_MAX];
 	/* statistics, under lock */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;

@@ -210,12 +210,12 @@ static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
 	r->per_slab = sc->objs_per_slab;
 	r->pages_per_slab = 1ul << sc->order;
 	ks_unlock(&sc->lock);
+	/* the depot's counters are read without its lock: a depot lock
+	 * comes before the cache list lock in the lock order (fork) */
 	r->depot_full = r->magsize = 0;
 	if (c) {
-		ks_lock(&c->depot.lock);
-		r->depot_full = c->depot.nr_full;
-		r->magsize = c->depot.magsize;
-		ks_unlock(&c->depot.lock);
+		r->depot_full = __atomic_load_n(&c->depot.nr_full, __ATOMIC_RELAXED);
+		r->magsize = __atomic_load_n(&c->depot.magsize, __ATOMIC_RELAXED);
 	}
 }
 
