@@ -5,9 +5,12 @@
  * Everything above sees memory as kslab pages inside sections; this file
  * turns requests for aligned ranges into mappings.  An aligned mapping is
  * made the portable way: map the length plus the alignment and trim both
- * ends, after first trying a hint at the address just past the previous
- * aligned mapping (which the kernel usually honours, so most sections cost
- * one mmap and no trim).  Under a tight RLIMIT_AS the over-map is what fails
+ * ends, after first trying a hint at the address just below the previous
+ * aligned mapping (the kernel lays mappings out top-down, so that spot is
+ * usually free and aligned: most sections cost one mmap and no trim).
+ * Mappings that need no more than OS-page alignment (vmalloc blocks) take
+ * no hint at all: the kernel puts them where a later mremap can most
+ * likely grow them in place.  Under a tight RLIMIT_AS the over-map is what fails
  * first, so a failed over-map is retried as an exact map at a few hinted
  * addresses before giving up with ENOMEM.
  *
@@ -62,6 +65,8 @@ static void *map_high(size_t len, size_t align)
 	uintptr_t hint = __atomic_load_n(&next_hint, __ATOMIC_RELAXED);
 	char *p;
 
+	if (align <= ks_os_page_size)
+		return map_at(NULL, len, 0);
 	if (hint && (p = map_at((void *)hint, len, 0)) != NULL) {
 		if (((uintptr_t)p & (align - 1)) == 0)
 			goto done;
@@ -79,7 +84,8 @@ static void *map_high(size_t len, size_t align)
 		munmap(p, len);
 	return NULL;
 done:
-	__atomic_store_n(&next_hint, (uintptr_t)p + len, __ATOMIC_RELAXED);
+	if ((uintptr_t)p > len)
+		__atomic_store_n(&next_hint, (uintptr_t)p - len, __ATOMIC_RELAXED);
 	return p;
 }
 

@@ -9,6 +9,14 @@
  * doubling copies nothing.  Alignments above the OS page are had by
  * mapping more and trimming (os.c).
  *
+ * A block that realloc grows gets headroom (a quarter of its size, at most
+ * 64 MiB) in the same mremap: the kernel can seldom grow a mapping in place
+ * (top-down layout puts the previous mapping right above it) and a move
+ * costs page-table work in proportion to the size, so a buffer grown by
+ * small steps pays O(log n) mremaps instead of one per step.  The room is
+ * address space, not memory: untouched, it costs no RSS; shrinking by more
+ * than half gives the tail back.
+ *
  * The blocks are found in O(1) through an open-addressing hash table keyed
  * by the block's address (linear probing, backward-shift deletion, load
  * kept at or under one half), itself mapped with os.c and grown by
@@ -29,9 +37,14 @@ struct vm_area {
 	size_t len;                /* mapped bytes, OS-page rounded */
 };
 
+#define BOOT_SLOTS 1024
 static ks_lock_t vm_lock = KS_LOCK_INIT;
-static struct vm_area *table;
-static size_t table_size;          /* slots, a power of two */
+/* The first table is static (bootmem): a mapping of its own, made when the
+ * first block is, would land right next to that block and stop mremap
+ * from growing it in place. */
+static struct vm_area boot_table[BOOT_SLOTS];
+static struct vm_area *table = boot_table;
+static size_t table_size = BOOT_SLOTS;   /* slots, a power of two */
 static size_t nr_areas, mapped_bytes;
 
 static size_t slot_of(uintptr_t addr, size_t mask)
@@ -42,8 +55,6 @@ static size_t slot_of(uintptr_t addr, size_t mask)
 static struct vm_area *lookup_locked(uintptr_t addr)
 {
 	size_t mask = table_size - 1;
-	if (!table)
-		return NULL;
 	for (size_t i = slot_of(addr, mask);; i = (i + 1) & mask) {
 		if (table[i].addr == addr)
 			return &table[i];
@@ -62,7 +73,7 @@ static void place(struct vm_area *t, size_t size, struct vm_area a)
 
 static bool grow_table_locked(void)
 {
-	size_t size = table_size ? table_size * 2 : 512;
+	size_t size = table_size * 2;
 	struct vm_area *t = ks__os_map(size * sizeof(*t), 0, false);
 
 	if (!t)
@@ -70,7 +81,7 @@ static bool grow_table_locked(void)
 	for (size_t i = 0; i < table_size; i++)
 		if (table[i].addr)
 			place(t, size, table[i]);
-	if (table)
+	if (table != boot_table)
 		ks__os_unmap(table, table_size * sizeof(*table));
 	table = t;
 	table_size = size;
@@ -163,11 +174,18 @@ size_t ks__vmalloc_usable(const void *p)
 	return len;
 }
 
+/* Headroom a growing block gets: a quarter more, at most 64 MiB. */
+static size_t with_room(size_t len)
+{
+	size_t room = len / 4 < (64u << 20) ? len / 4 : (64u << 20);
+	return ks_align_up(len + room, ks_os_page_size);
+}
+
 void *ks__vmalloc_realloc(void *p, size_t size)
 {
 	size_t len = ks_align_up(size, ks_os_page_size), old;
 	struct vm_area *a;
-	void *q;
+	void *q = NULL;
 
 	if (len < size) {
 		errno = ENOMEM;
@@ -177,9 +195,16 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	a = lookup_locked((uintptr_t)p);
 	KS_BUG_ON(!a);
 	old = a->len;
+	if (len <= old && len >= old / 2) {      /* fits, and not much smaller */
+		ks_unlock(&vm_lock);
+		return p;
+	}
 	remove_locked(a);          /* off the table while it may move */
 	ks_unlock(&vm_lock);
-	q = len == old ? p : ks__os_remap(p, old, len, true);
+	if (len > old && (q = ks__os_remap(p, old, with_room(len), true)) != NULL)
+		len = with_room(len);
+	if (!q)
+		q = ks__os_remap(p, old, len, true);
 	ks_lock(&vm_lock);
 	if (!q) {
 		insert_locked((uintptr_t)p, old);   /* the slot was just freed */
