@@ -13,6 +13,7 @@
 
 struct ks_options ks_opt = {
 	.magazines = true,
+	.thp = true,
 	.decay_ms = 1000,
 };
 
@@ -36,6 +37,8 @@ static const struct opt_desc {
 	  "report allocation failures on stderr" },
 	{ "magazines", OPT_FLAG, offsetof(struct ks_options, magazines),
 	  "per-thread magazines (magazines=0 sends everything to the slabs)" },
+	{ "thp", OPT_FLAG, offsetof(struct ks_options, thp),
+	  "ask for transparent huge pages on blocks of 32 MiB and more (thp=0: never)" },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
 	  "how long free memory stays before it goes back to the OS" },
 	{ "purge", OPT_PURGE, offsetof(struct ks_options, purge_lazy),

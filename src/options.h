@@ -11,6 +11,7 @@ struct ks_options {
 	bool verbose;        /* report allocation failures */
 	bool magazines;      /* per-thread caches */
 	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */
+	bool thp;            /* huge pages for blocks of 32 MiB and more */
 	unsigned long decay_ms;
 };
 

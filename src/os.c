@@ -169,6 +169,19 @@ size_t ks__os_purge(void *addr, size_t len, bool lazy)
 	return end - start;
 }
 
+void ks__os_hugepage(void *addr, size_t len)
+{
+#if HAVE_DECL_MADV_HUGEPAGE
+	uintptr_t start = ks_align_up((uintptr_t)addr, ks_os_page_size);
+	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks_os_page_size);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)addr;
+	(void)len;
+#endif
+}
+
 size_t ks__os_rss(void)
 {
 	char buf[128];

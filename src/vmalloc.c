@@ -17,6 +17,12 @@
  * address space, not memory: untouched, it costs no RSS; shrinking by more
  * than half gives the tail back.
  *
+ * Blocks of 32 MiB and more ask for transparent huge pages (where the
+ * system leaves THP to madvise, as Debian does): a buffer that big is
+ * almost always written through, and faulting it in 2 MiB at a time is
+ * what makes growing one to 1 GiB cost a third of glibc's time.
+ * KSLAB_OPTIONS=thp=0 turns it off.
+ *
  * The blocks are found in O(1) through an open-addressing hash table keyed
  * by the block's address (linear probing, backward-shift deletion, load
  * kept at or under one half), itself mapped with os.c and grown by
@@ -29,8 +35,11 @@
  */
 #include "vmalloc.h"
 #include "os.h"
+#include "options.h"
 #include <errno.h>
 #include <string.h>
+
+#define KS_THP_MIN (32ul << 20)   /* blocks this large ask for huge pages */
 
 struct vm_area {
 	uintptr_t addr;            /* 0: empty slot */
@@ -141,6 +150,8 @@ void *ks__vmalloc_alloc(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (len >= KS_THP_MIN && ks_opt.thp)
+		ks__os_hugepage(p, len);
 	return p;
 }
 
@@ -215,6 +226,8 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	if (!insert_locked((uintptr_t)q, len))
 		KS_BUG_ON(1);
 	ks_unlock(&vm_lock);
+	if (len >= KS_THP_MIN && ks_opt.thp)
+		ks__os_hugepage(q, len);
 	return q;
 }
 
