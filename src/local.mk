@@ -14,6 +14,7 @@ libkslab_la_SOURCES = src/malloc.c
 if KS_CXX
 libkslab_la_SOURCES += src/new.cc
 endif
+libkslab_la_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17
 libkslab_la_LIBADD = libkslab_core.la
 libkslab_la_LDFLAGS = -version-info 0:0:0 -Wl,--version-script=$(top_srcdir)/src/kslab.map \
 	-Wl,-z,nodelete

@@ -156,7 +156,7 @@ if KS_CXX
 check_PROGRAMS += tests/integration/cxx_new
 TESTS += tests/integration/cxx_new
 tests_integration_cxx_new_SOURCES = tests/integration/cxx_new.cc
-tests_integration_cxx_new_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17 -fno-builtin
+tests_integration_cxx_new_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17 -fsized-deallocation -fno-builtin
 tests_integration_cxx_new_LDADD = libkslab.la
 tests_integration_cxx_new_LDFLAGS = -no-install
 endif
