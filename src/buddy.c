@@ -209,7 +209,7 @@ static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 
 static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool lazy)
 {
-	size_t purged = 0;
+	size_t purged = 0, done;
 	struct ks_page *pg;
 	unsigned order;
 
@@ -218,15 +218,19 @@ static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool l
 		uint64_t stamp = pg->free_stamp;
 		area_del(z, pg, order);
 		ks_unlock(&z->lock);       /* madvise outside the lock */
-		purged += ks__os_purge(ks_page_address(pg), KS_PAGE_SIZE << order, lazy);
+		done = ks__os_purge(ks_page_address(pg), KS_PAGE_SIZE << order, lazy);
+		purged += done;
 		/* the block's tail descriptors read as zero (KS_PG_NONE) after
 		 * a purge, which is what they must say: give their pages back
 		 * too; the head's own descriptor page stays */
 		if (!lazy)
 			ks__os_purge(pg + 1, ((1ul << order) - 1) * sizeof(*pg), false);
 		ks_lock(&z->lock);
-		free_locked(z, pg, order,
-			    KS_PF_PURGED | (lazy ? 0 : KS_PF_CLEAN), stamp);
+		/* clean only if every byte went back: with OS pages larger
+		 * than kslab's, a small block may not be purgeable at all */
+		free_locked(z, pg, order, KS_PF_PURGED |
+			    (!lazy && done == (KS_PAGE_SIZE << order) ? KS_PF_CLEAN : 0),
+			    stamp);
 	}
 	z->purged_bytes += purged;
 	ks_unlock(&z->lock);
