@@ -1,1 +1,9 @@
 # rules for contrib/ (see the top Makefile.am)
+#
+# contrib/kslab-gdb.py: gdb commands (kslab-stats, kslab-slabinfo,
+# kslab-check, kslab-version) that call the public introspection API.
+EXTRA_DIST += contrib/kslab-gdb.py
+
+# The top-level Quick start script (README.md); kept here so that the top
+# Makefile.am stays untouched.  .ci/run is already in the top EXTRA_DIST.
+EXTRA_DIST += build.sh
