@@ -14,7 +14,11 @@ libkslab_la_SOURCES = src/malloc.c
 if KS_CXX
 libkslab_la_SOURCES += src/new.cc
 endif
-libkslab_la_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17
+libkslab_la_CXXFLAGS = $(AM_CXXFLAGS) -std=gnu++17 -fno-exceptions -fno-rtti
+# linked as C: new.cc needs nothing from libstdc++ at link time (see it)
+libkslab_la_LINK = $(LIBTOOL) $(AM_V_lt) --tag=CC $(AM_LIBTOOLFLAGS) \
+	$(LIBTOOLFLAGS) --mode=link $(CCLD) $(AM_CFLAGS) $(CFLAGS) \
+	$(libkslab_la_LDFLAGS) $(LDFLAGS) -o $@
 libkslab_la_LIBADD = libkslab_core.la
 libkslab_la_LDFLAGS = -version-info 0:0:0 -Wl,--version-script=$(top_srcdir)/src/kslab.map \
 	-Wl,-z,nodelete
