@@ -318,6 +318,24 @@ void ks__stats_print(int fd, bool with_slabinfo)
 			    ks_zones[z].name, ks_zones[z].managed_pages,
 			    ks_zones[z].free_pages, ks_zones[z].wmark[KS_WMARK_MIN],
 			    ks_zones[z].wmark[KS_WMARK_LOW], ks_zones[z].wmark[KS_WMARK_HIGH]);
+	ks__buddyinfo(fd);
 	if (with_slabinfo)
 		ks_slabinfo(fd);
+}
+
+/* /proc/buddyinfo: free blocks of each order, per zone. */
+void ks__buddyinfo(int fd)
+{
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		char line[256];
+		size_t n[KS_NR_ORDERS];
+		int len;
+		ks_lock(&ks_zones[z].lock);
+		memcpy(n, ks_zones[z].nr_free, sizeof(n));
+		ks_unlock(&ks_zones[z].lock);
+		len = ks__snprintf(line, sizeof(line), "  buddyinfo zone %-7s", ks_zones[z].name);
+		for (unsigned o = 0; o < KS_NR_ORDERS && len < (int)sizeof(line) - 10; o++)
+			len += ks__snprintf(line + len, sizeof(line) - (size_t)len, " %6zu", n[o]);
+		ks__dprintf(fd, "%s\n", line);
+	}
 }
