@@ -158,7 +158,7 @@ ks_export void *ks_alloc_pages(ks_gfp_t gfp, unsigned int order)
 	struct ks_page *pg;
 
 	ks_boot();
-	pg = ks__pages_alloc(gfp, order);
+	pg = ks__pages_alloc(gfp | (order >= 3 ? KS__GFP_LARGE : 0), order);
 	if (!pg)
 		return NULL;
 	pg->kind = KS_PG_PAGES;

@@ -40,7 +40,9 @@ struct ks_page {
 	                                magazine slot + 1; 0 on every other
 	                                page (so fresh descriptors are safe) */
 	uint8_t zone;                /* zone id of the section */
-	uint8_t pad[19];
+	uint8_t pb_type;             /* first page of a pageblock: its type */
+	uint8_t mt;                  /* BUDDY head: the type list it is on */
+	uint8_t pad[17];
 };
 
 struct ks_section {

@@ -16,6 +16,17 @@
  * walk goes up.  Reserved pages (the descriptor array) never read as free,
  * so no merge crosses into them.
  *
+ * Grouping pages.  As the kernel groups pages by mobility, kslab groups
+ * them by use: each 2 MiB pageblock is typed SLAB or LARGE, and each zone
+ * keeps free lists per type and order.  Slabs take blocks from SLAB
+ * pageblocks, large malloc blocks from LARGE ones; only when its own type
+ * has nothing does an allocation fall back to the other type, and then it
+ * takes the largest block there is (claiming whole pageblocks for its type
+ * when the block is half a pageblock or more), as __rmqueue_fallback does.
+ * Without this, exact-size large blocks leave small tails that slabs take,
+ * and a slab with one live object fences off a region a large block needs:
+ * free memory ends up in pieces too small to reuse, and RSS creeps.
+ *
  * Zones.  DMA32 holds sections below 4 GiB, NORMAL the rest.  The page
  * allocator (page_alloc.c) chooses the zone and grows it; this file only
  * manages what a zone has.
@@ -64,8 +75,9 @@ uint64_t ks__clock_ms(void)
 void ks__buddy_init(void)
 {
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
-		for (unsigned o = 0; o < KS_NR_ORDERS; o++)
-			ks_list_init(&ks_zones[z].free_area[o]);
+		for (unsigned t = 0; t < KS_NR_MT; t++)
+			for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+				ks_list_init(&ks_zones[z].free_area[t][o]);
 		ks_list_init(&ks_zones[z].sections);
 	}
 }
@@ -79,17 +91,39 @@ static void set_wmarks(struct ks_zone *z)
 	z->wmark[KS_WMARK_HIGH] = min * 4 > floor ? min * 4 : floor;
 }
 
+/* The pageblock descriptor (first page of the pageblock) of PG. */
+static inline struct ks_page *pageblock_of(struct ks_page *pg)
+{
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
+	return base + (ks_page_pfn(pg) & ~((1ul << KS_PAGEBLOCK_ORDER) - 1));
+}
+
+/* Type every pageblock a block of ORDER at PG covers. */
+static void set_pageblock_type(struct ks_page *pg, unsigned order, unsigned mt)
+{
+	struct ks_page *pb = pageblock_of(pg);
+	size_t n = order > KS_PAGEBLOCK_ORDER ? 1ul << (order - KS_PAGEBLOCK_ORDER) : 1;
+	for (size_t i = 0; i < n; i++)
+		pb[i << KS_PAGEBLOCK_ORDER].pb_type = (uint8_t)mt;
+}
+
 static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
 		     uint8_t flags, uint64_t stamp)
 {
+	unsigned mt = pageblock_of(pg)->pb_type;
+
+	if (order >= KS_PAGEBLOCK_ORDER)       /* whole pageblocks: one type */
+		set_pageblock_type(pg, order, mt);
 	pg->kind = KS_PG_BUDDY;
 	pg->order = (uint8_t)order;
+	pg->mt = (uint8_t)mt;
 	pg->flags = flags;
 	pg->free_stamp = stamp;
 	pg->cache = NULL;
 	pg->head_delta = 0;
-	ks_list_add(&pg->lru, &z->free_area[order]);
+	ks_list_add(&pg->lru, &z->free_area[mt][order]);
 	z->nr_free[order]++;
+	z->nr_free_mt[mt][order]++;
 	z->free_pages += 1ul << order;
 	if (!(flags & KS_PF_PURGED))
 		z->dirty_pages += 1ul << order;
@@ -100,6 +134,7 @@ static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
 {
 	ks_list_del(&pg->lru);
 	z->nr_free[order]--;
+	z->nr_free_mt[pg->mt][order]--;
 	z->free_pages -= 1ul << order;
 	if (!(pg->flags & KS_PF_PURGED))
 		z->dirty_pages -= 1ul << order;
@@ -107,21 +142,47 @@ static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
 	pg->kind = KS_PG_NONE;
 }
 
-struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order)
+/* A free block for type MT of at least ORDER: its own type's smallest, or
+ * the other type's largest (claiming its pageblocks when it is big).
+ * Caller holds z->lock. */
+static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt,
+				  unsigned *found)
+{
+	struct ks_page *pg;
+
+	for (unsigned o = order; o < KS_NR_ORDERS; o++) {
+		if (!ks_list_empty(&z->free_area[mt][o])) {
+			*found = o;
+			return ks_list_entry(z->free_area[mt][o].next, struct ks_page, lru);
+		}
+	}
+	for (unsigned o = KS_MAX_ORDER + 1; o-- > order;) {
+		for (unsigned t = 0; t < KS_NR_MT; t++) {
+			if (t == mt || ks_list_empty(&z->free_area[t][o]))
+				continue;
+			pg = ks_list_entry(z->free_area[t][o].next, struct ks_page, lru);
+			if (o >= KS_PAGEBLOCK_ORDER - 1)
+				set_pageblock_type(pg, o, mt);
+			z->nr_steal++;
+			*found = o;
+			return pg;
+		}
+	}
+	return NULL;
+}
+
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt)
 {
 	struct ks_page *pg;
 	unsigned o;
 	uint8_t flags;
 
 	ks_lock(&z->lock);
-	for (o = order; o < KS_NR_ORDERS; o++)
-		if (!ks_list_empty(&z->free_area[o]))
-			break;
-	if (o == KS_NR_ORDERS) {
+	pg = find_block(z, order, mt, &o);
+	if (!pg) {
 		ks_unlock(&z->lock);
 		return NULL;
 	}
-	pg = ks_list_entry(z->free_area[o].next, struct ks_page, lru);
 	flags = pg->flags;
 	area_del(z, pg, o);
 	while (o > order) {             /* expand(): halves go back down */
@@ -193,15 +254,17 @@ static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 				    unsigned *order)
 {
 	for (int o = KS_MAX_ORDER; o >= 0; o--) {
-		struct ks_list *pos;
-		for (pos = z->free_area[o].prev; pos != &z->free_area[o]; pos = pos->prev) {
-			struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
-			if (pg->flags & KS_PF_PURGED)
-				continue;
-			if (pg->free_stamp > cutoff)
-				break;
-			*order = (unsigned)o;
-			return pg;
+		for (unsigned t = 0; t < KS_NR_MT; t++) {
+			struct ks_list *head = &z->free_area[t][o], *pos;
+			for (pos = head->prev; pos != head; pos = pos->prev) {
+				struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+				if (pg->flags & KS_PF_PURGED)
+					continue;
+				if (pg->free_stamp > cutoff)
+					break;
+				*order = (unsigned)o;
+				return pg;
+			}
 		}
 	}
 	return NULL;
@@ -253,8 +316,40 @@ size_t ks__buddy_free_bytes(void)
 	return pages * KS_PAGE_SIZE;
 }
 
-/* Every free block is aligned, marked, of its list's order, not mergeable
- * with a free buddy; the counters add up per zone and per section. */
+/* The free list of type T and order O: every block aligned, marked, of
+ * its list's order and type, not mergeable with a free buddy. */
+static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
+		      size_t *free_pages, size_t *dirty)
+{
+	struct ks_list *pos;
+	size_t nt = 0;
+	int broken = 0;
+
+	ks_list_for_each(pos, &z->free_area[t][o]) {
+		struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+		size_t pfn = ks_page_pfn(pg);
+		struct ks_page *buddy = pg - pfn + (pfn ^ (1ul << o));
+		*free_pages += 1ul << o;
+		if (!(pg->flags & KS_PF_PURGED))
+			*dirty += 1ul << o;
+		if (pg->kind != KS_PG_BUDDY || pg->order != o || pg->mt != t)
+			broken++;
+		if ((pfn & ((1ul << o) - 1)) || pfn < KS_SECTION_RESERVED)
+			broken++;
+		if (o < KS_MAX_ORDER && buddy->kind == KS_PG_BUDDY && buddy->order == o)
+			broken++;          /* should have merged */
+		for (size_t i = 1; i < (1ul << o); i++)
+			if (pg[i].kind == KS_PG_BUDDY)
+				broken++;
+		nt++;
+	}
+	if (nt != z->nr_free_mt[t][o])
+		broken++;
+	*n += nt;
+	return broken;
+}
+
+/* The lists, and the counters adding up per zone and per section. */
 static int check_zone(struct ks_zone *z)
 {
 	int broken = 0;
@@ -264,27 +359,8 @@ static int check_zone(struct ks_zone *z)
 	ks_lock(&z->lock);
 	for (unsigned o = 0; o < KS_NR_ORDERS; o++) {
 		size_t n = 0;
-		ks_list_for_each(pos, &z->free_area[o]) {
-			struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
-			size_t pfn = ks_page_pfn(pg);
-			struct ks_page *buddy = pg - pfn + (pfn ^ (1ul << o));
-			n++;
-			free_pages += 1ul << o;
-			if (!(pg->flags & KS_PF_PURGED))
-				dirty += 1ul << o;
-			if (pg->kind != KS_PG_BUDDY || pg->order != o)
-				broken++;
-			if (pfn & ((1ul << o) - 1))
-				broken++;
-			if (pfn < KS_SECTION_RESERVED)
-				broken++;
-			if (o < KS_MAX_ORDER && buddy->kind == KS_PG_BUDDY &&
-			    buddy->order == o)
-				broken++;          /* should have merged */
-			for (size_t i = 1; i < (1ul << o); i++)
-				if (pg[i].kind == KS_PG_BUDDY)
-					broken++;
-		}
+		for (unsigned t = 0; t < KS_NR_MT; t++)
+			broken += check_list(z, t, o, &n, &free_pages, &dirty);
 		if (n != z->nr_free[o])
 			broken++;
 	}

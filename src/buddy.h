@@ -5,14 +5,21 @@
 #include "arena.h"
 
 enum { KS_ZONE_DMA32, KS_ZONE_NORMAL, KS_NR_ZONES };
+/* Page grouping (the kernel's migrate types): slab pages and large blocks
+ * are kept apart in pageblocks of their own, so that long-lived slabs do
+ * not pepper the regions that large blocks need whole. */
+enum { KS_MT_SLAB, KS_MT_LARGE, KS_NR_MT };
+#define KS_PAGEBLOCK_ORDER 9              /* 2 MiB of kslab pages */
 enum { KS_WMARK_MIN, KS_WMARK_LOW, KS_WMARK_HIGH, KS_NR_WMARKS };
 
 struct ks_zone {
 	ks_lock_t lock;                       /* free_area, counters, sections */
 	const char *name;
 	unsigned id;
-	struct ks_list free_area[KS_NR_ORDERS];
-	size_t nr_free[KS_NR_ORDERS];         /* blocks on each list */
+	struct ks_list free_area[KS_NR_MT][KS_NR_ORDERS];
+	size_t nr_free[KS_NR_ORDERS];         /* blocks of each order, all types */
+	size_t nr_free_mt[KS_NR_MT][KS_NR_ORDERS];
+	uint64_t nr_steal;                    /* fallbacks to the other type */
 	size_t free_pages;                    /* pages in free blocks */
 	size_t dirty_pages;                   /* free pages not yet purged */
 	size_t managed_pages;                 /* pages of its sections */
@@ -25,9 +32,10 @@ struct ks_zone {
 extern struct ks_zone ks_zones[KS_NR_ZONES];
 
 void ks__buddy_init(void);
-/* Take a block of 2^order pages; NULL if the zone has none.  The head's
- * flags carry KS_PF_CLEAN when every byte of the block reads as zero. */
-struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order);
+/* Take a block of 2^order pages for pages of type MT (falling back to the
+ * other type's blocks); NULL if the zone has none.  The head's flags carry
+ * KS_PF_CLEAN when every byte of the block reads as zero. */
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt);
 /* Give back a block (head page, order); DIRTY unless the caller knows it
  * is still zero.  Coalesces with free buddies. */
 void ks__buddy_free(struct ks_page *pg, unsigned order);

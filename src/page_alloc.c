@@ -43,18 +43,18 @@
 
 /* Map one more section into Z and take the block from it, unless another
  * thread grew the zone while this one waited for grow_lock. */
-static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order)
+static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsigned mt)
 {
 	struct ks_section *sec;
 	struct ks_page *pg;
 
 	ks_lock(&z->grow_lock);
-	pg = ks__buddy_alloc(z, order);
+	pg = ks__buddy_alloc(z, order, mt);
 	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
 		if (sec) {
 			ks__buddy_add_section(&ks_zones[sec->zone], sec);
-			pg = ks__buddy_alloc(z, order);
+			pg = ks__buddy_alloc(z, order, mt);
 		}
 	}
 	ks_unlock(&z->grow_lock);
@@ -64,17 +64,18 @@ static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order)
 static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order)
 {
 	bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
+	unsigned mt = (gfp & KS__GFP_LARGE) ? KS_MT_LARGE : KS_MT_SLAB;
 	struct ks_page *pg = NULL;
 
 	/* below the min watermark only KS_GFP_HIGH (or NOWAIT, which cannot
 	 * grow) takes from what is there; the rest grow the zone first */
 	if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)))
-		pg = ks__buddy_alloc(z, order);
+		pg = ks__buddy_alloc(z, order, mt);
 	if (pg || (gfp & KS_GFP_NOWAIT))
 		return pg;
-	pg = zone_grow_alloc(z, order);
+	pg = zone_grow_alloc(z, order, mt);
 	if (!pg && low)              /* the OS said no: the reserve it is */
-		pg = ks__buddy_alloc(z, order);
+		pg = ks__buddy_alloc(z, order, mt);
 	return pg;
 }
 
@@ -171,7 +172,7 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 
 	if (align_order > order)
 		order = align_order;
-	pg = ks__pages_alloc(gfp, order);
+	pg = ks__pages_alloc(gfp | KS__GFP_LARGE, order);
 	if (!pg)
 		return NULL;
 	if ((1ul << order) > nr)

@@ -4,6 +4,10 @@
 #include "internal.h"
 #include "buddy.h"
 
+/* Internal gfp bit: a large block (the LARGE page group, see buddy.c);
+ * slabs and small page-API blocks go without it. */
+#define KS__GFP_LARGE 0x8000u
+
 /* A block of 2^order pages: head descriptor, kind still KS_PG_NONE for the
  * caller to set.  Zeroed when gfp has KS_GFP_ZERO.  NULL: errno ENOMEM. */
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order);

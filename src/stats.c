@@ -331,7 +331,7 @@ void ks__buddyinfo(int fd)
 		size_t n[KS_NR_ORDERS];
 		int len;
 		ks_lock(&ks_zones[z].lock);
-		memcpy(n, ks_zones[z].nr_free, sizeof(n));
+		memcpy(n, ks_zones[z].nr_free, sizeof(n));   /* both groups */
 		ks_unlock(&ks_zones[z].lock);
 		len = ks__snprintf(line, sizeof(line), "  buddyinfo zone %-7s", ks_zones[z].name);
 		for (unsigned o = 0; o < KS_NR_ORDERS && len < (int)sizeof(line) - 10; o++)

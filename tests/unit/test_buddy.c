@@ -193,7 +193,46 @@ static void t_arena(void)
 	ks__pages_free(pg, 0);
 }
 
+static unsigned pb_type_of(struct ks_page *pg)
+{
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
+	return base[ks_page_pfn(pg) & ~((1ul << KS_PAGEBLOCK_ORDER) - 1)].pb_type;
+}
+
+static void t_grouping(void)
+{
+	ks_boot();
+	struct ks_page *small[64], *large[16];
+	for (int i = 0; i < 64; i++) {
+		small[i] = ks__pages_alloc(0, 0);
+		REQUIRE(small[i] != NULL);
+		small[i]->kind = KS_PG_PAGES;
+	}
+	for (int i = 0; i < 16; i++) {
+		large[i] = ks__pages_alloc(KS__GFP_LARGE, 4);
+		REQUIRE(large[i] != NULL);
+		large[i]->kind = KS_PG_PAGES;
+	}
+	/* slab-type and large-type pages never share a pageblock */
+	for (int i = 0; i < 64; i++) {
+		CHECK_EQ(pb_type_of(small[i]), KS_MT_SLAB);
+		for (int j = 0; j < 16; j++)
+			CHECK((ks_page_pfn(small[i]) >> KS_PAGEBLOCK_ORDER) !=
+			      (ks_page_pfn(large[j]) >> KS_PAGEBLOCK_ORDER) ||
+			      ks_section_base(small[i]) != ks_section_base(large[j]));
+	}
+	for (int j = 0; j < 16; j++)
+		CHECK_EQ(pb_type_of(large[j]), KS_MT_LARGE);
+	CHECK_EQ(ks__buddy_check(), 0);
+	for (int i = 0; i < 64; i++)
+		ks__pages_free(small[i], 0);
+	for (int j = 0; j < 16; j++)
+		ks__pages_free(large[j], 4);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "grouping", t_grouping },
 	{ "random_model", t_random_model },
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
