@@ -83,12 +83,17 @@ fail:
 
 ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 {
+	struct ks_cpu_cache *cc;
 	void *obj;
 
 	if (!c) {
 		errno = EINVAL;
 		return NULL;
 	}
+	/* the fast path of fastpath.h, for a cache named by the caller */
+	cc = ks_cpu_cache_of(ks_tls_tcache, c);
+	if (ks_likely(cc && cc->cursor != cc->base && !(gfp & KS_GFP_ZERO)))
+		return *--cc->cursor;
 	obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
 			  : ks__mag_alloc_slow(c, gfp);
 	if (!obj)
@@ -98,11 +103,18 @@ ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 
 ks_export void ks_cache_free(ks_cache_t *c, void *obj)
 {
+	struct ks_cpu_cache *cc;
+
 	if (!obj)
 		return;
 	if (!c || !ks_is_ours(obj) || ks_virt_to_page(obj)->kind != KS_PG_SLAB ||
 	    ks_virt_to_page(obj)->cache != &c->sc)
 		ks__report(KS_ERR_INVALID_FREE, obj, c ? c->sc.name : NULL);
+	cc = ks_cpu_cache_of(ks_tls_tcache, c);
+	if (ks_likely(cc && cc->cursor != cc->limit)) {
+		*cc->cursor++ = obj;
+		return;
+	}
 	if (c->sc.debug)
 		ks__slab_free_debug(&c->sc, obj);
 	else

@@ -249,21 +249,11 @@ size_t ks__mag_nr_threads(void)
 	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
 }
 
-/* The cpu cache of C in TC if TC has one. */
-static struct ks_cpu_cache *cpu_cache_find(struct ks_tcache *tc, struct ks_cache *c)
-{
-	if (c->id < KS_NR_CLASSES)
-		return &tc->cc[c->id + 1];
-	if (c->id - KS_NR_CLASSES < tc->nr_ext)
-		return &tc->ext[c->id - KS_NR_CLASSES];
-	return NULL;
-}
-
 /* The cpu cache of C in TC, growing TC's array for a new cache id; NULL if
  * there is none to be had. */
 static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
 {
-	struct ks_cpu_cache *ext, *cc = cpu_cache_find(tc, c);
+	struct ks_cpu_cache *ext, *cc = ks_cpu_cache_of(tc, c);
 	size_t i = c->id - KS_NR_CLASSES, n;
 
 	if (cc)
@@ -321,7 +311,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
-		cpu_cache_drain(c, cpu_cache_find(tc, c), true);
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), true);
 	}
 	ks_unlock(&caches_lock);
 	if (tc->nr_ext)
@@ -441,9 +431,18 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		ks__slab_free(&c->sc, obj);
 		return;
 	}
-	if (!cc->base && !cpu_cache_load(c, cc)) {
-		ks__slab_free(&c->sc, obj);
-		return;
+	if (!cc->base) {
+		/* A thread's first free of a class goes straight back to its
+		 * slab, and magazines come with its second: an object some
+		 * other thread carved (next to that thread's live objects) is
+		 * not handed out again here at once, so threads do not end up
+		 * writing one cache line (Hoard's passive false sharing). */
+		uint64_t bit = c->id < KS_NR_CLASSES ? 1ull << c->id : 0;
+		if ((bit && !(tc->freed_once & bit)) || !cpu_cache_load(c, cc)) {
+			tc->freed_once |= bit;
+			ks__slab_free(&c->sc, obj);
+			return;
+		}
 	}
 	if (cc->cursor != cc->limit)          /* custom caches get here first */
 		goto push;
@@ -532,7 +531,7 @@ static size_t depot_release(struct ks_cache *c, size_t nfull, size_t nempty)
 size_t ks__mag_drain(struct ks_cache *c)
 {
 	/* the empty and dead states have no magazines: nothing to drain */
-	cpu_cache_drain(c, cpu_cache_find(ks_tls_tcache, c), false);
+	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c), false);
 	return depot_release(c, SIZE_MAX, SIZE_MAX);
 }
 
@@ -543,7 +542,7 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 	ks_lock(&threads_lock);
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		cpu_cache_drain(c, cpu_cache_find(tc, c), false);
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), false);
 	}
 	ks_unlock(&threads_lock);
 	depot_release(c, SIZE_MAX, SIZE_MAX);

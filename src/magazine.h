@@ -64,6 +64,7 @@ struct ks_tcache {
 	 * into the slow path, so the fast path needs no "has a slot?" test */
 	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];
 	int64_t tick;                /* counts mallocs down to housekeeping */
+	uint64_t freed_once;         /* kmalloc classes this thread has freed */
 	struct ks_cpu_cache *ext;    /* other caches, by id - KS_NR_CLASSES */
 	size_t nr_ext;
 	struct ks_list link;         /* all thread caches */
@@ -71,6 +72,17 @@ struct ks_tcache {
 };
 
 extern struct ks_tcache ks_tcache_empty;
+
+/* The calling thread's cpu cache of C, or NULL if it has none yet. */
+static inline struct ks_cpu_cache *ks_cpu_cache_of(struct ks_tcache *tc,
+						   const struct ks_cache *c)
+{
+	if (c->id < KS_NR_CLASSES)
+		return &tc->cc[c->id + 1];
+	if (c->id - KS_NR_CLASSES < tc->nr_ext)
+		return &tc->ext[c->id - KS_NR_CLASSES];
+	return NULL;
+}
 extern __thread struct ks_tcache *ks_tls_tcache
 	__attribute__((tls_model("initial-exec")));
 
