@@ -1,7 +1,7 @@
 /*
  * buddy.c - zones and the binary buddy allocator (mm/page_alloc.c's core).
  *
- * Structures.  Each zone keeps free_area[order], a list of the free blocks
+ * Structures.  Each zone keeps free_area[type][order][purged], lists of the free blocks
  * of 2^order pages for order 0..KS_MAX_ORDER.  A free block is known by its
  * head descriptor: kind KS_PG_BUDDY and its order; the other pages of the
  * block are KS_PG_NONE.  Blocks are naturally aligned within their section,
@@ -77,7 +77,8 @@ void ks__buddy_init(void)
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
 		for (unsigned t = 0; t < KS_NR_MT; t++)
 			for (unsigned o = 0; o < KS_NR_ORDERS; o++)
-				ks_list_init(&ks_zones[z].free_area[t][o]);
+				for (unsigned p = 0; p < 2; p++)
+					ks_list_init(&ks_zones[z].free_area[t][o][p]);
 		ks_list_init(&ks_zones[z].sections);
 	}
 }
@@ -121,7 +122,7 @@ static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	pg->free_stamp = stamp;
 	pg->cache = NULL;
 	pg->head_delta = 0;
-	ks_list_add(&pg->lru, &z->free_area[mt][order]);
+	ks_list_add(&pg->lru, &z->free_area[mt][order][(flags & KS_PF_PURGED) != 0]);
 	z->nr_free[order]++;
 	z->nr_free_mt[mt][order]++;
 	z->free_pages += 1ul << order;
@@ -151,16 +152,20 @@ static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt
 	struct ks_page *pg;
 
 	for (unsigned o = order; o < KS_NR_ORDERS; o++) {
-		if (!ks_list_empty(&z->free_area[mt][o])) {
-			*found = o;
-			return ks_list_entry(z->free_area[mt][o].next, struct ks_page, lru);
+		for (unsigned p = 0; p < 2; p++) {
+			if (!ks_list_empty(&z->free_area[mt][o][p])) {
+				*found = o;
+				return ks_list_entry(z->free_area[mt][o][p].next,
+						     struct ks_page, lru);
+			}
 		}
 	}
 	for (unsigned o = KS_MAX_ORDER + 1; o-- > order;) {
-		for (unsigned t = 0; t < KS_NR_MT; t++) {
-			if (t == mt || ks_list_empty(&z->free_area[t][o]))
+		for (unsigned t = 0; t < KS_NR_MT * 2; t++) {
+			struct ks_list *l = &z->free_area[t / 2][o][t % 2];
+			if (t / 2 == mt || ks_list_empty(l))
 				continue;
-			pg = ks_list_entry(z->free_area[t][o].next, struct ks_page, lru);
+			pg = ks_list_entry(l->next, struct ks_page, lru);
 			if (o >= KS_PAGEBLOCK_ORDER - 1)
 				set_pageblock_type(pg, o, mt);
 			z->nr_steal++;
@@ -255,13 +260,12 @@ static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 {
 	for (int o = KS_MAX_ORDER; o >= 0; o--) {
 		for (unsigned t = 0; t < KS_NR_MT; t++) {
-			struct ks_list *head = &z->free_area[t][o], *pos;
-			for (pos = head->prev; pos != head; pos = pos->prev) {
-				struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
-				if (pg->flags & KS_PF_PURGED)
-					continue;
-				if (pg->free_stamp > cutoff)
-					break;
+			struct ks_list *head = &z->free_area[t][o][0];
+			struct ks_page *pg;
+			if (ks_list_empty(head))
+				continue;
+			pg = ks_list_entry(head->prev, struct ks_page, lru);
+			if (pg->free_stamp <= cutoff) {
 				*order = (unsigned)o;
 				return pg;
 			}
@@ -325,9 +329,12 @@ static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 	size_t nt = 0;
 	int broken = 0;
 
-	ks_list_for_each(pos, &z->free_area[t][o]) {
+	for (unsigned p = 0; p < 2; p++)
+	ks_list_for_each(pos, &z->free_area[t][o][p]) {
 		struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
 		size_t pfn = ks_page_pfn(pg);
+		if (!(pg->flags & KS_PF_PURGED) != !p)
+			broken++;          /* on the wrong residency list */
 		struct ks_page *buddy = pg - pfn + (pfn ^ (1ul << o));
 		*free_pages += 1ul << o;
 		if (!(pg->flags & KS_PF_PURGED))

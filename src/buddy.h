@@ -16,7 +16,10 @@ struct ks_zone {
 	ks_lock_t lock;                       /* free_area, counters, sections */
 	const char *name;
 	unsigned id;
-	struct ks_list free_area[KS_NR_MT][KS_NR_ORDERS];
+	/* free blocks by type and order, the resident ([0], newest first)
+	 * apart from the purged ([1]): allocation takes resident memory
+	 * first, and the purge finds the oldest resident block in O(1) */
+	struct ks_list free_area[KS_NR_MT][KS_NR_ORDERS][2];
 	size_t nr_free[KS_NR_ORDERS];         /* blocks of each order, all types */
 	size_t nr_free_mt[KS_NR_MT][KS_NR_ORDERS];
 	uint64_t nr_steal;                    /* fallbacks to the other type */

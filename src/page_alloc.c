@@ -32,7 +32,8 @@
  * it: ks__pages_decay runs from the malloc slow path every
  * KS_TICK_PERIOD allocations of a thread and from every page free, reads
  * a coarse clock, and purges at most every decay_ms / 4; one thread
- * purges at a time, the others go on.
+ * purges at a time, the others go on.  A dirty limit (see dirty_limit)
+ * bounds how much free memory may wait for the decay at all.
  */
 #include "page_alloc.h"
 #include "arena.h"
@@ -101,6 +102,8 @@ struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
 	return pg;
 }
 
+static void dirty_limit(void);
+
 void ks__pages_free(struct ks_page *pg, unsigned order)
 {
 	pg->kind = KS_PG_NONE;
@@ -108,10 +111,36 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 	pg->cpu_idx = 0;
 	pg->flags = 0;
 	ks__buddy_free(pg, order);
-	ks__pages_decay();
+	if (!ks__pages_decay())
+		dirty_limit();
 }
 
 static int purging;            /* one purger at a time */
+
+#define DIRTY_LIMIT_FLOOR (16384ul)   /* pages: 64 MiB */
+
+/* Free memory never stays resident beyond a quarter of what the zones
+ * manage (and at least 64 MiB): past that, the oldest free blocks go back
+ * at once, whatever their age, down to half the limit.  A program that
+ * frees most of a large heap, keeping a scattered few objects, gets its
+ * RSS back without waiting for the decay; one that frees and allocates in
+ * a steady rhythm never comes near the limit. */
+static void dirty_limit(void)
+{
+	size_t limit = 0, dirty = 0;
+
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		size_t l = ks_zones[z].managed_pages / 4;
+		limit = l > limit ? l : limit;
+		dirty += __atomic_load_n(&ks_zones[z].dirty_pages, __ATOMIC_RELAXED);
+	}
+	if (limit < DIRTY_LIMIT_FLOOR)
+		limit = DIRTY_LIMIT_FLOOR;
+	if (dirty <= limit || __atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
+		return;
+	ks__buddy_purge(UINT64_MAX, limit / 2, ks_opt.purge_lazy);
+	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
+}
 
 void ks__pages_fork_child(void)
 {
