@@ -36,13 +36,15 @@ struct ks_page {
 	uint8_t kind;                /* enum ks_page_kind */
 	uint8_t order;               /* block order (BUDDY, SLAB, PAGES, LARGE) */
 	uint8_t flags;               /* KS_PF_* */
-	uint8_t cpu_idx;             /* slab pages of a kmalloc cache: its
-	                                magazine slot + 1; 0 on every other
-	                                page (so fresh descriptors are safe) */
 	uint8_t zone;                /* zone id of the section */
+	uint16_t cc_off;             /* slab pages of a kmalloc cache: the byte
+	                                offset of its cpu cache in a thread's
+	                                state ((class + 1) * 32); 0 on every
+	                                other page, so fresh descriptors are
+	                                safe: offset 0 is a slot always full */
 	uint8_t pb_type;             /* first page of a pageblock: its type */
 	uint8_t mt;                  /* BUDDY head: the type list it is on */
-	uint8_t pad[17];
+	uint8_t pad[16];
 };
 
 struct ks_section {
@@ -68,6 +70,17 @@ static inline bool ks_is_ours(const void *p)
 	uintptr_t s = (uintptr_t)p >> KS_SECTION_SHIFT;
 	if (ks_unlikely(s >= KS_NR_SECTION_SLOTS))
 		return false;
+	return ks_section_map[s] != 0;
+}
+
+/* The fast path's version: the slot index is masked instead of checked,
+ * one instruction less.  A pointer at or above 2^48 is never a user
+ * address; if its masked slot happens to be a live section, reading the
+ * descriptor faults (SIGSEGV) instead of reaching the invalid-free report.
+ * Every other pointer gets the same answer as ks_is_ours. */
+static inline bool ks_is_ours_fast(const void *p)
+{
+	uintptr_t s = ((uintptr_t)p >> KS_SECTION_SHIFT) & (KS_NR_SECTION_SLOTS - 1);
 	return ks_section_map[s] != 0;
 }
 

@@ -10,7 +10,7 @@
  * section map test ("is it ours"), the page descriptor by arithmetic,
  * its magazine slot, the cursor against the limit, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
- * magazine slot (cpu_idx 0, cursors NULL) and so always take the slow path.
+ * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
  * A thread's first call finds ks_tcache_empty, whose magazines are empty
  * and of capacity 0, and falls into the slow path, which builds its state;
  * there is no "initialised?" branch here.  Budget: about 20 instructions
@@ -28,16 +28,16 @@ void ks__free_slow(void *p) ks_noinline;
 static inline void *ks_malloc_fast(size_t size)
 {
 	struct ks_tcache *tc = ks_tls_tcache;
-	unsigned cls;
+	size_t off;
 
 	if (ks_likely(size <= KS_SMALL_MAX))
-		cls = ks_small_class[(size + 15) >> 4];
+		off = ks_small_cc_off[(size + 15) >> 4];
 	else if (size <= KS_SLAB_MAX)
-		cls = ks_size_class(size);
+		off = (ks_size_class(size) + 1) * sizeof(struct ks_cpu_cache);
 	else
 		return ks__malloc_slow(size);
 	if (ks_likely(--tc->tick >= 0)) {
-		struct ks_cpu_cache *cc = &tc->cc[cls + 1];
+		struct ks_cpu_cache *cc = (struct ks_cpu_cache *)((char *)tc->cc + off);
 		void **cur = cc->cursor;
 		if (ks_likely(cur != cc->base)) {
 			cc->cursor = --cur;
@@ -49,10 +49,11 @@ static inline void *ks_malloc_fast(size_t size)
 
 static inline void ks_free_fast(void *p)
 {
-	if (ks_likely(ks_is_ours(p))) {
-		/* class + 1; 0 (not a kmalloc slab) names cc[0], always full */
-		unsigned idx = ks_virt_to_page(p)->cpu_idx;
-		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[idx];
+	if (ks_likely(ks_is_ours_fast(p))) {
+		/* &cc[class + 1]; 0 (not a kmalloc slab) is cc[0], always full */
+		size_t off = ks_virt_to_page(p)->cc_off;
+		struct ks_cpu_cache *cc =
+			(struct ks_cpu_cache *)((char *)ks_tls_tcache->cc + off);
 		void **cur = cc->cursor;
 		if (ks_likely(cur != cc->limit)) {
 			*cur = p;
@@ -62,6 +63,7 @@ static inline void ks_free_fast(void *p)
 	}
 	ks__free_slow(p);
 }
+
 /* C++ sized delete: SIZE names the class, no descriptor read (new.cc). */
 static inline void ks_free_sized_fast(void *p, size_t size)
 {

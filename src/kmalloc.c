@@ -50,6 +50,8 @@ const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1] = {
 	19, 19, 19, 19, 19, 19, 19, 19,
 };
 
+uint16_t ks_small_cc_off[KS_SMALL_MAX / 16 + 1];
+
 void ks__kmalloc_init(void)
 {
 	unsigned long flags = 0;
@@ -68,6 +70,9 @@ void ks__kmalloc_init(void)
 		c->sc.max_empty = size >= 4096 ? 1 : 2;
 		KS_ASSERT(ks_size_class(size) == i);
 	}
+	for (unsigned i = 0; i < KS_ARRAY_SIZE(ks_small_cc_off); i++)
+		ks_small_cc_off[i] = (uint16_t)((ks_small_class[i] + 1u) *
+						sizeof(struct ks_cpu_cache));
 }
 
 void ks__large_stats(size_t *bytes, size_t *count)

@@ -172,7 +172,8 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	c->id = (uint32_t)id;
 	ks_list_add_tail(&c->depot_link, &caches);
 	ks_unlock(&caches_lock);
-	c->sc.cpu_idx = (c->magazines && id < KS_NR_CLASSES) ? (uint8_t)(id + 1) : 0;
+	c->sc.cc_off = (c->magazines && id < KS_NR_CLASSES) ?
+		       (uint16_t)((id + 1) * sizeof(struct ks_cpu_cache)) : 0;
 	c->sc.owner = c;
 	return 0;
 }

@@ -59,7 +59,7 @@ struct ks_cache {
 
 struct ks_tcache {
 	/* kmalloc caches: class k at cc[k + 1].  cc[0] never holds a
-	 * magazine: free() indexes by the page's cpu_idx (class + 1, or 0 for
+	 * magazine: free() indexes by the page's cc_off (class + 1, or 0 for
 	 * pages of no kmalloc class) and the push into cc[0] simply fails
 	 * into the slow path, so the fast path needs no "has a slot?" test */
 	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];

@@ -108,7 +108,7 @@ void ks__pages_free(struct ks_page *pg, unsigned order)
 {
 	pg->kind = KS_PG_NONE;
 	pg->cache = NULL;
-	pg->cpu_idx = 0;
+	pg->cc_off = 0;
 	pg->flags = 0;
 	ks__buddy_free(pg, order);
 	if (!ks__pages_decay())

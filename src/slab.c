@@ -143,7 +143,7 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 	sc->flags = flags;
 	sc->ctor = ctor;
 	sc->debug = (flags & KS_CACHE_DEBUG_FLAGS) != 0;
-	sc->cpu_idx = 0;
+	sc->cc_off = 0;
 	sc->gfp = (flags & KS_CACHE_DMA32) ? KS_GFP_DMA32 : 0;
 	sc->max_empty = 1;
 	for (n = 0; name && name[n] && n < KS_CACHE_NAME_MAX - 1; n++)
@@ -190,7 +190,7 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, ks_gfp_t gfp)
 	for (size_t i = 0; i < (1ul << sc->order); i++) {
 		head[i].kind = KS_PG_SLAB;
 		head[i].cache = sc;
-		head[i].cpu_idx = sc->cpu_idx;
+		head[i].cc_off = sc->cc_off;
 		head[i].head_delta = (uint32_t)i;
 	}
 	head->order = (uint8_t)sc->order;
@@ -214,7 +214,7 @@ static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
 	for (size_t i = 0; i < (1ul << sc->order); i++) {
 		head[i].kind = KS_PG_NONE;
 		head[i].cache = NULL;
-		head[i].cpu_idx = 0;      /* free() must not see a slot here */
+		head[i].cc_off = 0;       /* free() must not see a slot here */
 		head[i].head_delta = 0;
 	}
 	head->freelist = NULL;

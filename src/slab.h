@@ -32,7 +32,7 @@ struct ks_slab_cache {
 	unsigned colour_count, colour_next, colour_step;
 	unsigned long flags;
 	bool debug;                  /* POISON or RED_ZONE: the _debug paths */
-	uint8_t cpu_idx;             /* magazine slot + 1 (0: none), copied
+	uint16_t cc_off;             /* cpu cache offset (0: none), copied
 	                                into every slab page for free() */
 	ks_gfp_t gfp;                /* zone flags for its pages */
 	void (*ctor)(void *);
