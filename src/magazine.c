@@ -89,7 +89,7 @@ void ks__mag_init(void)
 		size_t cap = 1ul << (i + MAG_MIN_SHIFT);
 		ks__snprintf(name, sizeof(name), "ks_magazine_%zu", cap);
 		ks__slab_cache_init(&mag_caches[i], name,
-				    sizeof(struct ks_mag) + cap * sizeof(void *), 0,
+				    sizeof(struct ks_mag) + cap * sizeof(void *), KS_CACHE_LINE,
 				    KS_CACHE_INTERNAL, NULL);
 	}
 	ks__slab_cache_init(&tcache_cache, "ks_thread_cache", sizeof(struct ks_tcache),
