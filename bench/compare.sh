@@ -77,8 +77,8 @@ python=$(command -v /usr/bin/python3 || command -v python3 || echo python3)
 CASES=(
 	"larson|pre|$W/larson -t 2 -n 5000 -g 10 -k 1m -s 8 -S 1000"
 	"xmalloc-test|pre|$W/xmalloc-test -p 1 -c 1 -n 5m -s 32 -S 512"
-	"cache-scratch|pre|$W/cache-scratch -t 2 -i 1000 -s 8 -r 50000"
-	"cache-thrash|pre|$W/cache-thrash -t 2 -i 1000 -s 8 -r 50000"
+	"cache-scratch|pre|$W/false-sharing -m scratch -t 2 -i 1000 -s 8 -r 50000"
+	"cache-thrash|pre|$W/false-sharing -m thrash -t 2 -i 1000 -s 8 -r 50000"
 	"alloc-test|pre|$W/alloc-test -t 2 -i 1m -w 4000 -x 1000"
 	"frag|pre|$W/frag -m 300m -s 16 -S 512 -k 20"
 	"thread-churn|pre|$W/thread-churn -r 3000 -w 4 -n 200"

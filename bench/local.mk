@@ -15,8 +15,7 @@
 BENCH_WORKLOADS = \
 	bench/workloads/larson \
 	bench/workloads/xmalloc-test \
-	bench/workloads/cache-scratch \
-	bench/workloads/cache-thrash \
+	bench/workloads/false-sharing \
 	bench/workloads/alloc-test \
 	bench/workloads/frag \
 	bench/workloads/thread-churn \
@@ -33,8 +32,7 @@ CLEANFILES += $(BENCH_WORKLOADS) $(BENCH_TOOLS) $(BENCH_GBENCH) $(BENCH_GBENCH_K
 BENCH_WL_H = bench/workloads/wl.h
 bench_workloads_larson_SOURCES = bench/workloads/larson.c $(BENCH_WL_H)
 bench_workloads_xmalloc_test_SOURCES = bench/workloads/xmalloc-test.c $(BENCH_WL_H)
-bench_workloads_cache_scratch_SOURCES = bench/workloads/cache-scratch.c $(BENCH_WL_H)
-bench_workloads_cache_thrash_SOURCES = bench/workloads/cache-thrash.c $(BENCH_WL_H)
+bench_workloads_false_sharing_SOURCES = bench/workloads/false-sharing.c $(BENCH_WL_H)
 bench_workloads_alloc_test_SOURCES = bench/workloads/alloc-test.c $(BENCH_WL_H)
 bench_workloads_frag_SOURCES = bench/workloads/frag.c $(BENCH_WL_H)
 bench_workloads_thread_churn_SOURCES = bench/workloads/thread-churn.c $(BENCH_WL_H)
