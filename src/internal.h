@@ -55,7 +55,7 @@
 #define KS_MIN_ALIGN      16           /* what malloc guarantees, as glibc */
 #define KS_SLAB_MAX       32768        /* largest kmalloc class */
 #define KS_PAGE_PATH_MAX  (KS_PAGE_SIZE << KS_MAX_ORDER) /* 4 MiB */
-#define KS_NR_CLASSES     40           /* kmalloc classes 16 B .. 32 KiB */
+#define KS_NR_CLASSES     60           /* kmalloc classes 16 B .. 32 KiB */
 
 #ifdef KS_DEBUG
 static const bool ks_config_debug = true;

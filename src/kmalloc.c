@@ -2,9 +2,10 @@
  * kmalloc.c - size classes over the slab layer, and the routing of every
  * malloc-family block by size: slab class, page path, or vmalloc.
  *
- * Classes.  40 caches, kmalloc-16 to kmalloc-32768: 16-byte steps up to
- * 128 B, then four classes per doubling (160, 192, 224, 256, 320, ...), so
- * an allocation wastes at most 25% of its block (at most 20% above 128 B).
+ * Classes.  60 caches, kmalloc-16 to kmalloc-32768: 16-byte steps up to
+ * 128 B, then four classes per doubling to 1 KiB (160, 192, 224, 256, 320,
+ * ...), then eight (1152, 1280, ..., 2048, 2304, ...), so an allocation
+ * wastes at most 25% of what it asked for, and above 1 KiB at most 12.5%.
  * Sizes up to 1 KiB find their class by one table load; larger ones by a
  * count of leading zeros.  Power-of-two classes have no colour and no
  * leftover, so their objects are naturally aligned: memalign serves

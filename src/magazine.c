@@ -21,14 +21,15 @@
  *    only the cache's depot lock, taken once per magazine of objects.
  *
  * 3. Magazine size.  Small objects get deeper magazines (64 rounds up to
- *    256 B, down to 4 for 16 KiB and up).  Each failed trylock of a depot
+ *    256 B, down to 2 above 16 KiB).  Each failed trylock of a depot
  *    lock counts as contention; past a threshold the depot doubles the size
  *    of the magazines it makes from then on (up to 256), as the paper does,
  *    so contended caches go to the depot less often.  Magazines carry their
  *    capacity, so old and new sizes mix freely.
  *
  * 4. Memory held.  A depot keeps at most max_full magazines of objects
- *    (about 256 KiB worth, at least 2); beyond that a thread's full
+ *    (about 64 KiB worth, at least 1: 60 classes times that is the most
+ *    all depots hold); beyond that a thread's full
  *    magazine is flushed to the slab layer in one bulk free.  An exiting
  *    thread flushes its objects to the slabs (as jemalloc's tcache does)
  *    rather than parking them in depots nobody may drain: a program that
@@ -139,7 +140,9 @@ static unsigned initial_magsize(size_t size)
 		return 32;
 	if (size <= 4096)
 		return 16;
-	return size <= 16384 ? 8 : 4;
+	if (size <= 8192)
+		return 8;
+	return size <= 16384 ? 4 : 2;
 }
 
 int ks__mag_cache_init(struct ks_cache *c, int id)
@@ -150,9 +153,9 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	ks_lock_reinit(&c->depot.lock);
 	c->depot.magsize = initial_magsize(c->sc.size);
 	bytes = (size_t)c->depot.magsize * c->sc.size;
-	c->depot.max_full = (256u << 10) / bytes;
-	if (c->depot.max_full < 2)
-		c->depot.max_full = 2;
+	c->depot.max_full = (64u << 10) / bytes;
+	if (c->depot.max_full < 1)
+		c->depot.max_full = 1;
 	if (c->depot.max_full > 64)
 		c->depot.max_full = 64;
 	c->magazines = !c->sc.debug && ks_opt.magazines &&
