@@ -34,7 +34,7 @@
  * Purging also hands back the descriptor pages of a free block's tail
  * pages (all but the page holding the head's descriptor): a zeroed
  * descriptor says KS_PG_NONE, which is what a free block's tail must say,
- * so the 1.2% of metadata falls back with the memory it describes.
+ * so the 1.6% of metadata falls back with the memory it describes.
  *
  * Clean and purged blocks.  A block's head carries KS_PF_CLEAN when every
  * byte reads as zero (fresh from mmap, or purged with MADV_DONTNEED), so
