@@ -1,6 +1,7 @@
 # rules for tests/unit/ (included by tests/local.mk): one test per layer,
 # linked against libkslab_core.la, which does not replace malloc.
-KS_UNIT_TESTS = tests/unit/test_buddy tests/unit/test_slab tests/unit/test_kmalloc
+KS_UNIT_TESTS = tests/unit/test_buddy tests/unit/test_slab tests/unit/test_kmalloc \
+	tests/unit/test_vmalloc tests/unit/test_options
 check_PROGRAMS += $(KS_UNIT_TESTS)
 TESTS += $(KS_UNIT_TESTS)
 KS_UNIT_CFLAGS = $(AM_CFLAGS) -fno-builtin -pthread
@@ -14,3 +15,9 @@ tests_unit_test_slab_LDADD = $(KS_UNIT_LDADD)
 tests_unit_test_kmalloc_SOURCES = tests/unit/test_kmalloc.c
 tests_unit_test_kmalloc_CFLAGS = $(KS_UNIT_CFLAGS)
 tests_unit_test_kmalloc_LDADD = $(KS_UNIT_LDADD)
+tests_unit_test_vmalloc_SOURCES = tests/unit/test_vmalloc.c
+tests_unit_test_vmalloc_CFLAGS = $(KS_UNIT_CFLAGS)
+tests_unit_test_vmalloc_LDADD = $(KS_UNIT_LDADD)
+tests_unit_test_options_SOURCES = tests/unit/test_options.c
+tests_unit_test_options_CFLAGS = $(KS_UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(KS_UNIT_LDADD)

@@ -1,0 +1,64 @@
+/*
+ * test_options.c - KSLAB_OPTIONS parsing: flags, flags with =0/=1, numbers,
+ * the purge choice, debug implying poison and red zones, and unknown or
+ * malformed words ignored with one line on stderr each, changing nothing.
+ */
+#include "../harness/harness.h"
+#include "internal.h"
+#include "options.h"
+
+static void t_flags_and_values(void)
+{
+	struct ks_options before = ks_opt;
+	ks__options_parse("stats,verbose,decay_ms=250,purge=free,magazines=0,thp=0");
+	CHECK(ks_opt.stats);
+	CHECK(ks_opt.verbose);
+	CHECK_EQ(ks_opt.decay_ms, 250);
+	CHECK(ks_opt.purge_lazy);
+	CHECK(!ks_opt.magazines);
+	CHECK(!ks_opt.thp);
+	CHECK(!ks_opt.debug);
+	ks__options_parse("purge=dontneed,stats=0");
+	CHECK(!ks_opt.purge_lazy);
+	CHECK(!ks_opt.stats);
+	ks_opt = before;
+}
+
+static void t_debug_implies(void)
+{
+	ks__options_parse("debug");
+	CHECK(ks_opt.debug && ks_opt.poison && ks_opt.redzone);
+}
+
+static void ignore_bad(void *arg)
+{
+	(void)arg;
+	ks__options_parse("nosuchthing,decay_ms=abc,stats=2,purge=maybe,,verbose");
+	/* the good word still took, the bad ones changed nothing */
+	if (!ks_opt.verbose || ks_opt.decay_ms != 1000 || ks_opt.stats || ks_opt.purge_lazy)
+		_exit(3);
+	_exit(0);
+}
+
+static void t_bad_words(void)
+{
+	static struct harness_child ch;
+	REQUIRE(harness_run_child(ignore_bad, NULL, 60, &ch));
+	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing'") != NULL);
+	CHECK(strstr(ch.out, "ignoring 'decay_ms=abc'") != NULL);
+	CHECK(strstr(ch.out, "ignoring 'stats=2'") != NULL);
+	CHECK(strstr(ch.out, "ignoring 'purge=maybe'") != NULL);
+	CHECK(strstr(ch.out, "verbose") == NULL);
+}
+
+static const struct harness_case cases[] = {
+	{ "flags_and_values", t_flags_and_values },
+	{ "debug_implies", t_debug_implies },
+	{ "bad_words", t_bad_words },
+};
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}

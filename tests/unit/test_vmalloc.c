@@ -1,0 +1,138 @@
+/*
+ * test_vmalloc.c - the vmalloc path and the os layer under it: blocks with
+ * their own mappings found through the hash table (which grows past its
+ * static boot size and keeps every chain unbroken through deletions),
+ * usable sizes, realloc that keeps contents and grows with headroom,
+ * alignment by over-mapping, and ks__vmalloc_check() after each step.
+ */
+#include "../harness/harness.h"
+#include "internal.h"
+#include "os.h"
+#include "vmalloc.h"
+#include "init.h"
+
+static void t_alloc_free(void)
+{
+	ks_boot();
+	char *p = ks__vmalloc_alloc(5 << 20, 0);
+	REQUIRE(p != NULL);
+	CHECK_PTR_ALIGNED(p, ks_os_page_size);
+	CHECK(ks__vmalloc_usable(p) >= (5u << 20));
+	for (size_t i = 0; i < (5u << 20); i += 4096)
+		CHECK_EQ(p[i], 0);                 /* fresh mappings read as zero */
+	memset(p, 7, 5 << 20);
+	CHECK_EQ(ks__vmalloc_count(), 1);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	CHECK(ks__vmalloc_free(p));
+	CHECK(!ks__vmalloc_free(p));               /* gone: not ours any more */
+	CHECK_EQ(ks__vmalloc_count(), 0);
+	CHECK_EQ(ks__vmalloc_mapped(), 0);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+}
+
+static void t_table_growth(void)
+{
+	enum { N = 3000 };                         /* past the 1024-slot boot table */
+	static void *p[N];
+	ks_boot();
+	for (int i = 0; i < N; i++) {
+		p[i] = ks__vmalloc_alloc(4096 * (1 + i % 3), 0);
+		REQUIRE(p[i] != NULL);
+		*(int *)p[i] = i;
+	}
+	CHECK_EQ(ks__vmalloc_count(), N);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	for (int i = 0; i < N; i += 2)             /* deletions inside chains */
+		CHECK(ks__vmalloc_free(p[i]));
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	for (int i = 1; i < N; i += 2) {
+		CHECK_EQ(ks__vmalloc_usable(p[i]), 4096u * (1 + i % 3));
+		CHECK_EQ(*(int *)p[i], i);
+		CHECK(ks__vmalloc_free(p[i]));
+	}
+	CHECK_EQ(ks__vmalloc_count(), 0);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+}
+
+static void t_realloc(void)
+{
+	ks_boot();
+	size_t size = 8u << 20;
+	unsigned char *p = ks__vmalloc_alloc(size, 0);
+	REQUIRE(p != NULL);
+	for (size_t i = 0; i < size; i += 512)
+		p[i] = (unsigned char)(i >> 9);
+	/* +4 KiB steps: headroom means most steps need no mremap at all */
+	unsigned char *first = NULL;
+	size_t moves = 0;
+	for (int step = 0; step < 200; step++) {
+		unsigned char *q = ks__vmalloc_realloc(p, size + 4096);
+		REQUIRE(q != NULL);
+		moves += q != p && first != NULL;
+		first = q;
+		p = q;
+		size += 4096;
+		CHECK(ks__vmalloc_usable(p) >= size);
+	}
+	for (size_t i = 0; i < (8u << 20); i += 512)
+		if (p[i] != (unsigned char)(i >> 9)) {
+			CHECK_EQ(p[i], (unsigned char)(i >> 9));
+			break;
+		}
+	CHECK(ks__vmalloc_usable(p) < size + (size / 4) + (1u << 20));
+	/* shrinking by more than half gives the tail back */
+	p = ks__vmalloc_realloc(p, 1u << 20);
+	REQUIRE(p != NULL);
+	CHECK(ks__vmalloc_usable(p) < (2u << 20));
+	CHECK_EQ(p[512], 1);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	CHECK(ks__vmalloc_free(p));
+	harness_note("%zu moves in 200 steps", moves);
+	CHECK_LE(moves, 10);              /* the headroom absorbs most steps */
+}
+
+static void t_aligned(void)
+{
+	ks_boot();
+	for (size_t align = 8192; align <= (64u << 20); align <<= 2) {
+		void *p = ks__vmalloc_alloc(3 << 20, align);
+		REQUIRE(p != NULL);
+		CHECK_PTR_ALIGNED(p, align);
+		CHECK(ks__vmalloc_free(p));
+	}
+	CHECK_EQ(ks__vmalloc_check(), 0);
+}
+
+static void t_os(void)
+{
+	ks_boot();
+	CHECK(ks_os_page_size >= 4096 && ks_is_pow2(ks_os_page_size));
+	char *p = ks__os_map(1 << 20, 1 << 20, false);
+	REQUIRE(p != NULL);
+	CHECK_PTR_ALIGNED(p, 1 << 20);
+	memset(p, 9, 1 << 20);
+	/* a purge rounds inward to whole OS pages and reads back as zero */
+	CHECK_EQ(ks__os_purge(p + 1, 3 * ks_os_page_size, false), 2 * ks_os_page_size);
+	CHECK_EQ(p[ks_os_page_size], 0);
+	CHECK_EQ(p[0], 9);
+	char *low = ks__os_map(1 << 20, 1 << 20, true);
+	if (low) {
+		CHECK((uintptr_t)low + (1 << 20) <= (1ull << 32));
+		ks__os_unmap(low, 1 << 20);
+	}
+	CHECK(ks__os_rss() > 0);
+	ks__os_unmap(p, 1 << 20);
+}
+
+static const struct harness_case cases[] = {
+	{ "alloc_free", t_alloc_free },
+	{ "table_growth", t_table_growth },
+	{ "realloc", t_realloc },
+	{ "aligned", t_aligned },
+	{ "os", t_os },
+};
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
+}
