@@ -28,13 +28,15 @@
  *    capacity, so old and new sizes mix freely.
  *
  * 4. Memory held.  A depot keeps at most max_full magazines of objects
- *    (about 64 KiB worth, at least 1: 60 classes times that is the most
+ *    (about 32 KiB worth, at least 1: 60 classes times that is the most
  *    all depots hold); beyond that a thread's full
  *    magazine is flushed to the slab layer in one bulk free.  An exiting
- *    thread flushes its objects to the slabs (as jemalloc's tcache does)
- *    rather than parking them in depots nobody may drain: a program that
- *    runs thousands of short threads keeps no more than a live one would.
- *    malloc_trim and ks_cache_shrink drain depots completely.  And the
+ *    thread's magazines go to the depots under the same caps, and a new
+ *    thread's first magazines come from the depots' empty ones: a program
+ *    that runs thousands of short threads hands magazines and objects from
+ *    one to the next instead of refilling from the slabs each time, and
+ *    keeps no more than the caps allow.  Every trade with a depot respects
+ *    them, empties included.  malloc_trim and ks_cache_shrink drain depots completely.  And the
  *    depots are reaped as the paper's working-set algorithm does: each
  *    depot remembers the fewest full (and empty) magazines it held since
  *    the last reap; that many were not needed all interval, so the reap
@@ -153,7 +155,7 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	ks_lock_reinit(&c->depot.lock);
 	c->depot.magsize = initial_magsize(c->sc.size);
 	bytes = (size_t)c->depot.magsize * c->sc.size;
-	c->depot.max_full = (64u << 10) / bytes;
+	c->depot.max_full = (32u << 10) / bytes;
 	if (c->depot.max_full < 1)
 		c->depot.max_full = 1;
 	if (c->depot.max_full > 64)
@@ -287,9 +289,8 @@ static struct ks_tcache *tcache_get(void)
 	return tc;
 }
 
-/* Give a cpu cache's magazines back to the depot, their objects to the
- * slabs when FLUSH. */
-static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, bool flush)
+/* Give a cpu cache's magazines back to the depot (within its caps). */
+static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc)
 {
 	struct ks_mag *loaded;
 
@@ -297,10 +298,6 @@ static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, bool fl
 		return;
 	loaded = ks_cc_loaded(cc);
 	loaded->rounds = ks_cc_rounds(cc);
-	if (flush) {
-		mag_flush(c, loaded);
-		mag_flush(c, cc->prev);
-	}
 	depot_put(c, loaded);
 	depot_put(c, cc->prev);
 	memset(cc, 0, sizeof(*cc));
@@ -315,7 +312,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
-		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), true);
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c));
 	}
 	ks_unlock(&caches_lock);
 	if (tc->nr_ext)
@@ -345,15 +342,39 @@ static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
 }
 
 /* Give CC its first pair of magazines; false if there is no memory. */
+/* An empty magazine: one the depot holds, or a new one. */
+static struct ks_mag *mag_get_empty(struct ks_cache *c)
+{
+	struct ks_depot *d = &c->depot;
+	struct ks_mag *m;
+
+	ks_lock(&d->lock);
+	m = d->empty;
+	if (m) {
+		d->empty = m->next;
+		if (--d->nr_empty < d->min_empty)
+			d->min_empty = d->nr_empty;
+	}
+	ks_unlock(&d->lock);
+	if (m) {
+		m->rounds = 0;
+		return m;
+	}
+	return mag_new(d->magsize);
+}
+
+/* Give CC its first pair of magazines (the depot's empty ones first, so a
+ * program that starts thread after thread reuses them); false if there is
+ * no memory. */
 static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc)
 {
-	struct ks_mag *a = mag_new(c->depot.magsize), *b;
+	struct ks_mag *a = mag_get_empty(c), *b;
 
 	if (!a)
 		return false;
-	b = mag_new(c->depot.magsize);
+	b = mag_get_empty(c);
 	if (!b) {
-		mag_delete(a);
+		depot_put(c, a);
 		return false;
 	}
 	set_loaded(cc, a);
@@ -390,18 +411,24 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 		swap_loaded(cc);
 		goto pop;
 	}
-	/* 2. the depot has a full magazine: trade our empty previous for it */
+	/* 2. the depot has a full magazine: trade our empty previous for it
+	 *    (kept by the depot if it has room for empties, freed if not) */
 	depot_lock(d);
 	if (d->full) {
-		struct ks_mag *full = d->full;
+		struct ks_mag *full = d->full, *spare = cc->prev;
 		d->full = full->next;
 		if (--d->nr_full < d->min_full)
 			d->min_full = d->nr_full;
-		cc->prev->next = d->empty;
-		d->empty = cc->prev;
-		d->nr_empty++;
+		if (d->nr_empty < d->max_full) {
+			spare->next = d->empty;
+			d->empty = spare;
+			d->nr_empty++;
+			spare = NULL;
+		}
 		d->nr_swaps++;
 		ks_unlock(&d->lock);
+		if (spare)
+			mag_delete(spare);
 		cc->prev = ks_cc_loaded(cc);
 		cc->prev->rounds = 0;
 		set_loaded(cc, full);
@@ -535,7 +562,7 @@ static size_t depot_release(struct ks_cache *c, size_t nfull, size_t nempty)
 size_t ks__mag_drain(struct ks_cache *c)
 {
 	/* the empty and dead states have no magazines: nothing to drain */
-	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c), false);
+	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c));
 	return depot_release(c, SIZE_MAX, SIZE_MAX);
 }
 
@@ -546,7 +573,7 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 	ks_lock(&threads_lock);
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), false);
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c));
 	}
 	ks_unlock(&threads_lock);
 	depot_release(c, SIZE_MAX, SIZE_MAX);
