@@ -53,7 +53,6 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	map = (struct ks_page *)base;
 	for (size_t i = 0; i < KS_SECTION_RESERVED; i++) {
 		map[i].kind = KS_PG_RESERVED;
-		map[i].zone = (uint8_t)zone;
 		ks_list_init(&map[i].lru);
 	}
 	sec = (struct ks_section *)(base + KS_SECTION_PAGES * sizeof(struct ks_page));

@@ -425,7 +425,8 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 			d->nr_empty++;
 			spare = NULL;
 		}
-		d->nr_swaps++;
+		if (ks_config_stats)
+			d->nr_swaps++;
 		ks_unlock(&d->lock);
 		if (spare)
 			mag_delete(spare);
@@ -495,7 +496,8 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 			cc->prev->next = d->full;
 			d->full = cc->prev;
 			d->nr_full++;
-			d->nr_swaps++;
+			if (ks_config_stats)
+				d->nr_swaps++;
 			ks_unlock(&d->lock);
 			cc->prev = ks_cc_loaded(cc);
 			cc->prev->rounds = ks_cc_rounds(cc);

@@ -354,7 +354,8 @@ size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, voi
 		}
 		objs[got++] = (char *)slot + sc->offset;
 	}
-	sc->nr_slab_allocs += got;
+	if (ks_config_stats)
+		sc->nr_slab_allocs += got;
 	ks_unlock(&sc->lock);
 	return got;
 }
@@ -372,7 +373,8 @@ void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
 		else if (head)                          /* keep it after all */
 			add_new_locked(sc, head);
 	}
-	sc->nr_slab_frees += n;
+	if (ks_config_stats)
+		sc->nr_slab_frees += n;
 	ks_unlock(&sc->lock);
 	while (nr_release)
 		slab_release(sc, release[--nr_release]);
@@ -417,7 +419,8 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 		}
 		add_new_locked(sc, head);
 	}
-	sc->nr_slab_allocs++;
+	if (ks_config_stats)
+		sc->nr_slab_allocs++;
 	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
 	ks_unlock(&sc->lock);
 	if (gfp & KS_GFP_ZERO)
@@ -435,7 +438,8 @@ void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 	ks_lock(&sc->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
 	release = put_locked(sc, slot);
-	sc->nr_slab_frees++;
+	if (ks_config_stats)
+		sc->nr_slab_frees++;
 	ks_unlock(&sc->lock);
 	if (release)
 		slab_release(sc, release);

@@ -68,8 +68,4 @@ int ks__slab_check(struct ks_slab_cache *sc);
 extern struct ks_list ks_slab_caches;
 extern ks_lock_t ks_slab_caches_lock;
 
-static inline struct ks_slab_cache *ks_page_slab_cache(const void *obj)
-{
-	return ks_virt_to_page(obj)->cache;
-}
 #endif
