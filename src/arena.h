@@ -36,7 +36,7 @@ struct ks_page {
 	uint8_t kind;                /* enum ks_page_kind */
 	uint8_t order;               /* block order (BUDDY, SLAB, PAGES, LARGE) */
 	uint8_t flags;               /* KS_PF_* */
-	uint8_t pad0;                /* (the zone is the section's: ks_page_section) */
+	uint8_t node;                /* slab pages: the slab's node (slab.c), every page */
 	uint16_t cc_off;             /* slab pages of a kmalloc cache: the byte
 	                                offset of its cpu cache in a thread's
 	                                state ((class + 1) * 32); 0 on every

@@ -40,29 +40,18 @@ static int late_done;
 
 static void fork_prepare(void)
 {
-	struct ks_list *pos;
-
 	ks__mag_lock_all();
 	ks_lock(&ks_slab_caches_lock);
-	ks_list_for_each(pos, &ks_slab_caches)
-		ks_lock(&ks_list_entry(pos, struct ks_slab_cache, link)->lock);
+	ks__slab_lock_all();
 	ks__vmalloc_lock();
 	ks__buddy_lock_all();
 }
 
 static void fork_release(bool child)
 {
-	struct ks_list *pos;
-
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
-	ks_list_for_each(pos, &ks_slab_caches) {
-		ks_lock_t *l = &ks_list_entry(pos, struct ks_slab_cache, link)->lock;
-		if (child)
-			ks_lock_reinit(l);
-		else
-			ks_unlock(l);
-	}
+	ks__slab_unlock_all(child);
 	if (child)
 		ks_lock_reinit(&ks_slab_caches_lock);
 	else
@@ -82,6 +71,7 @@ static void boot_core(void)
 	ks__os_init();
 	ks__options_parse(getenv("KSLAB_OPTIONS"));
 	ks__buddy_init();
+	ks__slab_init_nodes(ks_opt.nodes ? (unsigned)ks_opt.nodes : ks__os_nr_cpus());
 	ks__mag_init();
 	ks__kmalloc_init();
 }

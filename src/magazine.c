@@ -27,10 +27,10 @@
  *    so contended caches go to the depot less often.  Magazines carry their
  *    capacity, so old and new sizes mix freely.
  *
- * 4. Memory held.  A depot keeps at most max_full magazines of objects
- *    (about 32 KiB worth, at least 1: 60 classes times that is the most
- *    all depots hold); beyond that a thread's full
- *    magazine is flushed to the slab layer in one bulk free.  An exiting
+ * 4. Memory held.  A cache's depots keep at most about 32 KiB of objects
+ *    between them (at least one magazine, shared out among the nodes, so
+ *    a node's share of a cache of big objects may be none); beyond that a
+ *    thread's full magazine is flushed to the slab layer in one bulk free.  An exiting
  *    thread's magazines go to the depots under the same caps, and a new
  *    thread's first magazines come from the depots' empty ones: a program
  *    that runs thousands of short threads hands magazines and objects from
@@ -52,7 +52,16 @@
  *    ks_tcache_dead, so late frees in TLS destructors still work, through
  *    the slab layer directly.
  *
- * 6. Locking.  Lock order: threads_lock -> caches_lock -> depot lock ->
+ * 6. Nodes.  A cache has a depot per slab node (slab.c, 7.), and a thread
+ *    trades with its own node's depot when it allocates.  A full magazine
+ *    goes to the depot of the node its first object's slab belongs to: a
+ *    thread's own objects stay in its node, and objects that one thread
+ *    allocated and another freed go back to a depot the allocating thread
+ *    takes from, so a producer/consumer pair still trades whole magazines.
+ *    Objects never reach a thread of another node through a depot except
+ *    where the program itself passed them across.
+ *
+ * 7. Locking.  Lock order: threads_lock -> caches_lock -> depot lock ->
  *    slab cache lock -> page allocator locks.  A depot lock is never held
  *    while calling into the slab layer except in ks__mag_lock_all (fork).
  */
@@ -81,6 +90,7 @@ static ks_lock_t threads_lock = KS_LOCK_INIT;
 static size_t nr_threads;
 static pthread_key_t thread_key;
 static bool have_key;
+static unsigned node_threads[KS_MAX_NODES];   /* under threads_lock */
 static struct ks_list caches = KS_LIST_INIT(caches);
 static ks_lock_t caches_lock = KS_LOCK_INIT;
 static uint64_t id_bits[KS_MAX_CACHE_IDS / 64];
@@ -147,19 +157,29 @@ static unsigned initial_magsize(size_t size)
 	return size <= 16384 ? 4 : 2;
 }
 
+/* The depot a magazine of objects goes to: its first object's node's. */
+static struct ks_depot *home_depot(struct ks_cache *c, const struct ks_mag *m)
+{
+	return &c->depot[ks_virt_to_page(m->round[0])->node];
+}
+
 int ks__mag_cache_init(struct ks_cache *c, int id)
 {
-	size_t bytes;
+	unsigned magsize = initial_magsize(c->sc.size);
+	/* the depots together hold about 32 KiB of objects (at least one
+	 * magazine, at most 64), shared out among the nodes: a node's share
+	 * may be 0, and its full magazines of big objects then go straight
+	 * back to their slabs */
+	size_t max_full = (32u << 10) / ((size_t)magsize * c->sc.size);
 
-	memset(&c->depot, 0, sizeof(c->depot));
-	ks_lock_reinit(&c->depot.lock);
-	c->depot.magsize = initial_magsize(c->sc.size);
-	bytes = (size_t)c->depot.magsize * c->sc.size;
-	c->depot.max_full = (32u << 10) / bytes;
-	if (c->depot.max_full < 1)
-		c->depot.max_full = 1;
-	if (c->depot.max_full > 64)
-		c->depot.max_full = 64;
+	max_full = max_full < 1 ? 1 : max_full > 64 ? 64 : max_full;
+	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		struct ks_depot *d = &c->depot[i];
+		memset(d, 0, sizeof(*d));
+		ks_lock_reinit(&d->lock);
+		d->magsize = magsize;
+		d->max_full = max_full / ks_nr_nodes;
+	}
 	c->magazines = !c->sc.debug && ks_opt.magazines &&
 		       !(c->sc.flags & KS_CACHE_NOMAGAZINE);
 	ks_lock(&caches_lock);
@@ -183,12 +203,12 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	return 0;
 }
 
-/* Put M into C's depot: objects to the full stack if there is room, else
- * to the slabs; an empty one to the empty stack (or freed if it holds as
- * many as the full stack may). */
-static void depot_put(struct ks_cache *c, struct ks_mag *m)
+/* Put M into a depot of C: objects to their home depot's full stack if
+ * there is room, else to the slabs; an empty one to the empty stack of
+ * node NODE's (or freed if it holds as many as the full stack may). */
+static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
 {
-	struct ks_depot *d = &c->depot;
+	struct ks_depot *d = m->rounds ? home_depot(c, m) : &c->depot[node];
 
 	ks_lock(&d->lock);
 	if (m->rounds && d->nr_full < d->max_full) {
@@ -224,6 +244,18 @@ static void depot_lock(struct ks_depot *d)
 
 /* ---- thread state ------------------------------------------------------- */
 
+/* The node with the fewest threads (jemalloc picks arenas so).  Caller
+ * holds threads_lock. */
+static unsigned pick_node(void)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 1; i < ks_nr_nodes; i++)
+		if (node_threads[i] < node_threads[best])
+			best = i;
+	return best;
+}
+
 static struct ks_tcache *tcache_create(void)
 {
 	struct ks_tcache *tc = ks__slab_alloc(&tcache_cache, KS_GFP_ZERO);
@@ -235,7 +267,10 @@ static struct ks_tcache *tcache_create(void)
 	ks_lock(&threads_lock);
 	ks_list_add(&tc->link, &threads);
 	nr_threads++;
+	tc->node = pick_node();
+	node_threads[tc->node]++;
 	ks_unlock(&threads_lock);
+	ks_tls_node = tc->node;
 	ks_tls_tcache = tc;
 	if (have_key)
 		pthread_setspecific(thread_key, tc);   /* may malloc: state is set */
@@ -289,8 +324,9 @@ static struct ks_tcache *tcache_get(void)
 	return tc;
 }
 
-/* Give a cpu cache's magazines back to the depot (within its caps). */
-static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc)
+/* Give the magazines of a cpu cache of a thread of NODE back to the
+ * depots (within their caps). */
+static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned node)
 {
 	struct ks_mag *loaded;
 
@@ -298,8 +334,8 @@ static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc)
 		return;
 	loaded = ks_cc_loaded(cc);
 	loaded->rounds = ks_cc_rounds(cc);
-	depot_put(c, loaded);
-	depot_put(c, cc->prev);
+	depot_put(c, loaded, node);
+	depot_put(c, cc->prev, node);
 	memset(cc, 0, sizeof(*cc));
 }
 
@@ -312,7 +348,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		c = ks_list_entry(pos, struct ks_cache, depot_link);
-		cpu_cache_drain(c, ks_cpu_cache_of(tc, c));
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
 	ks_unlock(&caches_lock);
 	if (tc->nr_ext)
@@ -320,6 +356,7 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&threads_lock);
 	ks_list_del(&tc->link);
 	nr_threads--;
+	node_threads[tc->node]--;
 	ks_unlock(&threads_lock);
 	ks__slab_free(&tcache_cache, tc);
 }
@@ -342,10 +379,10 @@ static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
 }
 
 /* Give CC its first pair of magazines; false if there is no memory. */
-/* An empty magazine: one the depot holds, or a new one. */
-static struct ks_mag *mag_get_empty(struct ks_cache *c)
+/* An empty magazine: one node NODE's depot holds, or a new one. */
+static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 {
-	struct ks_depot *d = &c->depot;
+	struct ks_depot *d = &c->depot[node];
 	struct ks_mag *m;
 
 	ks_lock(&d->lock);
@@ -366,15 +403,15 @@ static struct ks_mag *mag_get_empty(struct ks_cache *c)
 /* Give CC its first pair of magazines (the depot's empty ones first, so a
  * program that starts thread after thread reuses them); false if there is
  * no memory. */
-static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc)
+static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned node)
 {
-	struct ks_mag *a = mag_get_empty(c), *b;
+	struct ks_mag *a = mag_get_empty(c, node), *b;
 
 	if (!a)
 		return false;
-	b = mag_get_empty(c);
+	b = mag_get_empty(c, node);
 	if (!b) {
-		depot_put(c, a);
+		depot_put(c, a, node);
 		return false;
 	}
 	set_loaded(cc, a);
@@ -397,22 +434,24 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 {
 	struct ks_tcache *tc;
 	struct ks_cpu_cache *cc;
-	struct ks_depot *d = &c->depot;
+	struct ks_depot *d;
 	size_t got;
 
 	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c)))
 		return ks__slab_alloc(&c->sc, gfp);
 	if (cc->cursor != cc->base)           /* custom caches get here first */
 		goto pop;
-	if (!cc->base && !cpu_cache_load(c, cc))
+	if (!cc->base && !cpu_cache_load(c, cc, tc->node))
 		return ks__slab_alloc(&c->sc, gfp);
 	/* 1. the previous magazine is full: swap */
 	if (cc->prev->rounds) {
 		swap_loaded(cc);
 		goto pop;
 	}
-	/* 2. the depot has a full magazine: trade our empty previous for it
-	 *    (kept by the depot if it has room for empties, freed if not) */
+	/* 2. our node's depot has a full magazine: trade our empty previous
+	 *    for it (kept by the depot if it has room for empties, freed if
+	 *    not) */
+	d = &c->depot[tc->node];
 	depot_lock(d);
 	if (d->full) {
 		struct ks_mag *full = d->full, *spare = cc->prev;
@@ -456,7 +495,7 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 {
 	struct ks_tcache *tc;
 	struct ks_cpu_cache *cc;
-	struct ks_depot *d = &c->depot;
+	struct ks_depot *d;
 	struct ks_mag *empty;
 
 	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c))) {
@@ -470,7 +509,7 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		 * not handed out again here at once, so threads do not end up
 		 * writing one cache line (Hoard's passive false sharing). */
 		uint64_t bit = c->id < KS_NR_CLASSES ? 1ull << c->id : 0;
-		if ((bit && !(tc->freed_once & bit)) || !cpu_cache_load(c, cc)) {
+		if ((bit && !(tc->freed_once & bit)) || !cpu_cache_load(c, cc, tc->node)) {
 			tc->freed_once |= bit;
 			ks__slab_free(&c->sc, obj);
 			return;
@@ -483,7 +522,9 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		swap_loaded(cc);
 		goto push;
 	}
-	/* 2. the depot has room: trade our full previous for an empty one */
+	/* 2. the home depot of its objects has room: trade our full previous
+	 *    for an empty one */
+	d = home_depot(c, cc->prev);
 	depot_lock(d);
 	if (d->nr_full < d->max_full) {
 		empty = d->empty;
@@ -531,12 +572,12 @@ static struct ks_mag *pop_n(struct ks_mag **stack, size_t *count, size_t n)
 	return taken;
 }
 
-/* Flush up to NFULL full and free up to NEMPTY empty magazines of C's
- * depot (SIZE_MAX: all); the reap's minimums restart from what is left.
+/* Flush up to NFULL full and free up to NEMPTY empty magazines of depot
+ * D of C (SIZE_MAX: all); the reap's minimums restart from what is left.
  * Returns the objects given back to the slabs. */
-static size_t depot_release(struct ks_cache *c, size_t nfull, size_t nempty)
+static size_t depot_release(struct ks_cache *c, struct ks_depot *d, size_t nfull,
+			    size_t nempty)
 {
-	struct ks_depot *d = &c->depot;
 	struct ks_mag *full, *empty;
 	size_t n = 0;
 
@@ -561,11 +602,32 @@ static size_t depot_release(struct ks_cache *c, size_t nfull, size_t nempty)
 	return n;
 }
 
+static size_t depots_release_all(struct ks_cache *c)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ks_nr_nodes; i++)
+		n += depot_release(c, &c->depot[i], SIZE_MAX, SIZE_MAX);
+	return n;
+}
+
 size_t ks__mag_drain(struct ks_cache *c)
 {
 	/* the empty and dead states have no magazines: nothing to drain */
-	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c));
-	return depot_release(c, SIZE_MAX, SIZE_MAX);
+	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c), ks_tls_tcache->node);
+	return depots_release_all(c);
+}
+
+size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
+{
+	size_t n = 0;
+
+	/* read without the locks: a depot lock under the slab cache's
+	 * would invert the lock order, and a count one off does no harm */
+	*magsize = __atomic_load_n(&c->depot[0].magsize, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < ks_nr_nodes; i++)
+		n += __atomic_load_n(&c->depot[i].nr_full, __ATOMIC_RELAXED);
+	return n;
 }
 
 void ks__mag_drain_all_threads(struct ks_cache *c)
@@ -575,10 +637,10 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 	ks_lock(&threads_lock);
 	ks_list_for_each(pos, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		cpu_cache_drain(c, ks_cpu_cache_of(tc, c));
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
 	ks_unlock(&threads_lock);
-	depot_release(c, SIZE_MAX, SIZE_MAX);
+	depots_release_all(c);
 }
 
 void ks__mag_cache_fini(struct ks_cache *c)
@@ -610,7 +672,10 @@ size_t ks__mag_drain_depots(void)
 
 static void reap_cache(struct ks_cache *c)
 {
-	depot_release(c, c->depot.min_full, c->depot.min_empty);
+	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		struct ks_depot *d = &c->depot[i];
+		depot_release(c, d, d->min_full, d->min_empty);
+	}
 	ks__slab_shrink(&c->sc);
 }
 
@@ -632,8 +697,11 @@ void ks__mag_lock_all(void)
 
 	ks_lock(&threads_lock);
 	ks_lock(&caches_lock);
-	ks_list_for_each(pos, &caches)
-		ks_lock(&ks_list_entry(pos, struct ks_cache, depot_link)->depot.lock);
+	ks_list_for_each(pos, &caches) {
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
+		for (unsigned i = 0; i < ks_nr_nodes; i++)
+			ks_lock(&c->depot[i].lock);
+	}
 }
 
 /* In the child, the other threads are gone: their magazines go back to the
@@ -644,10 +712,12 @@ void ks__mag_unlock_all(bool child)
 
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		if (child)
-			ks_lock_reinit(&c->depot.lock);
-		else
-			ks_unlock(&c->depot.lock);
+		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+			if (child)
+				ks_lock_reinit(&c->depot[i].lock);
+			else
+				ks_unlock(&c->depot[i].lock);
+		}
 	}
 	if (!child) {
 		ks_unlock(&caches_lock);

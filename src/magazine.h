@@ -43,14 +43,14 @@ struct ks_depot {
 	unsigned magsize;            /* capacity of magazines made from now on */
 	unsigned contention;         /* failed trylocks since the last resize */
 	uint64_t nr_swaps;           /* statistics, under lock */
-};
+} __attribute__((aligned(KS_CACHE_LINE)));
 
 struct ks_cache {
 	struct ks_slab_cache sc;     /* first: the slab layer's part */
-	struct ks_depot depot;
 	uint32_t id;                 /* slot in every thread's cpu caches */
 	bool magazines;              /* false for debug caches and magazines=0 */
 	struct ks_list depot_link;   /* all ks_caches (magazine.c) */
+	struct ks_depot depot[KS_MAX_NODES];  /* one per slab node */
 };
 
 #define KS_MAX_CACHE_IDS 4096
@@ -69,6 +69,7 @@ struct ks_tcache {
 	size_t nr_ext;
 	struct ks_list link;         /* all thread caches */
 	pid_t tid;
+	unsigned node;               /* its slab node (ks_tls_node) */
 };
 
 extern struct ks_tcache ks_tcache_empty;
@@ -97,6 +98,8 @@ size_t ks__mag_drain(struct ks_cache *c);
 /* Give every magazine of every other thread of C back (cache destroy). */
 void ks__mag_drain_all_threads(struct ks_cache *c);
 void ks__mag_cache_fini(struct ks_cache *c);
+/* Full magazines in C's depots, and the size of the magazines they make. */
+size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
 /* Thread exit: the caller's magazines go back to the depots. */
 void ks__mag_thread_exit(void *tcache);
 void ks__mag_set_thread_key(pthread_key_t key);

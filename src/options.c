@@ -41,6 +41,8 @@ static const struct opt_desc {
 	  "ask for transparent huge pages on blocks of 32 MiB and more (thp=0: never)" },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
 	  "how long free memory stays before it goes back to the OS" },
+	{ "nodes", OPT_ULONG, offsetof(struct ks_options, nodes),
+	  "slab nodes, each with its own slabs and depots (default: one per CPU, at most 8)" },
 	{ "purge", OPT_PURGE, offsetof(struct ks_options, purge_lazy),
 	  "dontneed (default) or free: the madvise used to give memory back" },
 };

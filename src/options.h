@@ -13,6 +13,7 @@ struct ks_options {
 	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */
 	bool thp;            /* huge pages for blocks of 32 MiB and more */
 	unsigned long decay_ms;
+	unsigned long nodes;  /* slab nodes; 0: one per CPU */
 };
 
 extern struct ks_options ks_opt;

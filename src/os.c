@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 size_t ks_os_page_size = 4096;
@@ -202,4 +203,15 @@ size_t ks__os_rss(void)
 	for (s++; *s >= '0' && *s <= '9'; s++)
 		pages = pages * 10 + (size_t)(*s - '0');
 	return pages * ks_os_page_size;
+}
+
+unsigned ks__os_nr_cpus(void)
+{
+	uint64_t mask[16];             /* 1024 CPUs, on the stack: no malloc */
+	long len = syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+	unsigned n = 0;
+
+	for (long i = 0; i < len / (long)sizeof(mask[0]); i++)
+		n += (unsigned)__builtin_popcountll(mask[i]);
+	return n ? n : 1;
 }

@@ -41,12 +41,27 @@
  *    track word]; debug.c fills and checks the patterns and owns the
  *    report.
  *
- * 6. Locking.  sc->lock guards the lists, counters and colour_next; it is
- *    taken with no other slab lock held, and the page allocator's locks are
- *    taken under it only when a slab goes back (growth maps pages outside
- *    it).  The bulk functions take it once for a whole magazine's worth.
- *    ks_slab_caches_lock guards the list of all caches; it comes before any
- *    cache's lock.
+ * 6. Locking.  A node's lock guards its lists, counters and colour_next;
+ *    it is taken with no other slab lock held, and the page allocator's
+ *    locks are taken under it only when a slab goes back (growth maps
+ *    pages outside it).  The bulk functions take it once for a whole
+ *    magazine's worth (a free of objects from several nodes takes each
+ *    node's lock in turn).  ks_slab_caches_lock guards the list of all
+ *    caches; it comes before any cache's lock.
+ *
+ * 7. Nodes.  A cache's lists are split into nodes, as the kernel splits
+ *    them per NUMA node (kmem_cache_node), and for the reason jemalloc has
+ *    arenas: two threads that take objects from one slab end up writing
+ *    the same cache lines (Hoard's passive false sharing), and once the
+ *    slabs mix their objects every tag a thread writes can cost a
+ *    coherence miss.  There is one node per CPU the process may use (at
+ *    most KS_MAX_NODES; KSLAB_OPTIONS=nodes=N sets it), every thread is
+ *    given one (magazine.c: the node with fewest threads), allocation
+ *    takes from the calling thread's node, and a slab stays in the node
+ *    that grew it, so an object freed by any thread goes back to its own
+ *    slab's node.  Threads of different nodes never share a slab; with as
+ *    many nodes as CPUs, no two threads running at once need to.  Single-
+ *    threaded programs use node 0 only, and pay nothing for the others.
  */
 #include "slab.h"
 #include "page_alloc.h"
@@ -56,6 +71,26 @@
 
 struct ks_list ks_slab_caches = KS_LIST_INIT(ks_slab_caches);
 ks_lock_t ks_slab_caches_lock = KS_LOCK_INIT;
+unsigned ks_nr_nodes = 1;
+__thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
+
+void ks__slab_init_nodes(unsigned n)
+{
+	ks_nr_nodes = n < 1 ? 1 : n > KS_MAX_NODES ? KS_MAX_NODES : n;
+}
+
+/* The calling thread's node of SC. */
+static inline struct ks_slab_node *this_node(struct ks_slab_cache *sc)
+{
+	unsigned n = ks_tls_node;
+	return &sc->node[n < ks_nr_nodes ? n : 0];
+}
+
+static inline struct ks_slab_node *node_of(struct ks_slab_cache *sc,
+					   const struct ks_page *pg)
+{
+	return &sc->node[pg->node];
+}
 
 /* ---- geometry ----------------------------------------------------------- */
 
@@ -131,12 +166,16 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 		align = 8;
 	if ((flags & KS_CACHE_HWCACHE_ALIGN) && align < KS_CACHE_LINE)
 		align = KS_CACHE_LINE;    /* every object on its own lines */
-	memset(sc, 0, sizeof(*sc));
-	ks_lock_reinit(&sc->lock);
-	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
-		ks_list_init(&sc->partial[b]);
-	ks_list_init(&sc->full);
-	ks_list_init(&sc->empty);
+	memset(sc, 0, offsetof(struct ks_slab_cache, node));
+	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		struct ks_slab_node *nd = &sc->node[i];
+		memset(nd, 0, sizeof(*nd));
+		ks_lock_reinit(&nd->lock);
+		for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+			ks_list_init(&nd->partial[b]);
+		ks_list_init(&nd->full);
+		ks_list_init(&nd->empty);
+	}
 	ks_list_init(&sc->link);
 	sc->object_size = size;
 	sc->align = align;
@@ -172,8 +211,10 @@ static inline char *slab_base(const struct ks_page *head)
 	return (char *)ks_page_address(head) + head->s_off;
 }
 
-/* Map a new slab and chain its objects; NULL with errno ENOMEM. */
-static struct ks_page *slab_grow(struct ks_slab_cache *sc, ks_gfp_t gfp)
+/* Map a new slab for node ND and chain its objects; NULL with errno
+ * ENOMEM.  Called without ND's lock. */
+static struct ks_page *slab_grow(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+				 ks_gfp_t gfp)
 {
 	struct ks_page *head = ks__pages_alloc((gfp & ~KS_GFP_ZERO) | sc->gfp, sc->order);
 	unsigned colour;
@@ -181,16 +222,17 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, ks_gfp_t gfp)
 
 	if (!head)
 		return NULL;
-	ks_lock(&sc->lock);
-	colour = sc->colour_next;
-	sc->colour_next = colour >= sc->colour_count ? 0 : colour + 1;
-	sc->nr_grow++;
-	ks_unlock(&sc->lock);
+	ks_lock(&nd->lock);
+	colour = nd->colour_next;
+	nd->colour_next = colour >= sc->colour_count ? 0 : colour + 1;
+	nd->nr_grow++;
+	ks_unlock(&nd->lock);
 
 	for (size_t i = 0; i < (1ul << sc->order); i++) {
 		head[i].kind = KS_PG_SLAB;
 		head[i].cache = sc;
 		head[i].cc_off = sc->cc_off;
+		head[i].node = (uint8_t)(nd - sc->node);
 		head[i].head_delta = (uint32_t)i;
 	}
 	head->order = (uint8_t)sc->order;
@@ -215,24 +257,25 @@ static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
 		head[i].kind = KS_PG_NONE;
 		head[i].cache = NULL;
 		head[i].cc_off = 0;       /* free() must not see a slot here */
+		head[i].node = 0;
 		head[i].head_delta = 0;
 	}
 	head->freelist = NULL;
 	ks__pages_free(head, sc->order);
 }
 
-/* Move an empty slab off the lists if the cache keeps enough of them.
- * Returns the slab to free after unlocking, or NULL.  Caller holds lock. */
-static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc)
+/* Move an empty slab off ND's lists if it keeps enough of them.  Returns
+ * the slab to free after unlocking, or NULL.  Caller holds ND's lock. */
+static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 {
 	struct ks_page *head;
 
-	if (sc->nr_empty <= sc->max_empty)
+	if (nd->nr_empty <= sc->max_empty)
 		return NULL;
-	head = ks_list_entry(sc->empty.prev, struct ks_page, lru);
+	head = ks_list_entry(nd->empty.prev, struct ks_page, lru);
 	ks_list_del(&head->lru);
-	sc->nr_empty--;
-	sc->nr_shrink++;
+	nd->nr_empty--;
+	nd->nr_shrink++;
 	return head;
 }
 
@@ -243,139 +286,163 @@ static inline unsigned bucket_of(const struct ks_slab_cache *sc, unsigned inuse)
 	       (inuse >= sc->quarter[3]);
 }
 
-/* Put HEAD, off every list, on the list its inuse count calls for. */
-static void file_slab(struct ks_slab_cache *sc, struct ks_page *head)
+/* Put HEAD, off every list, on the list of ND its inuse count calls for. */
+static void file_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+		      struct ks_page *head)
 {
 	if (head->inuse == 0) {
-		ks_list_add(&head->lru, &sc->empty);
-		sc->nr_empty++;
+		ks_list_add(&head->lru, &nd->empty);
+		nd->nr_empty++;
 	} else if (head->inuse == sc->objs_per_slab) {
-		ks_list_add(&head->lru, &sc->full);
-		sc->nr_full++;
+		ks_list_add(&head->lru, &nd->full);
+		nd->nr_full++;
 	} else {
-		ks_list_add(&head->lru, &sc->partial[bucket_of(sc, head->inuse)]);
-		sc->nr_partial++;
+		ks_list_add(&head->lru, &nd->partial[bucket_of(sc, head->inuse)]);
+		nd->nr_partial++;
 	}
 }
 
 /* Take HEAD off its list, whose kind its inuse count tells. */
-static void unfile_slab(struct ks_slab_cache *sc, struct ks_page *head)
+static void unfile_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+			struct ks_page *head)
 {
 	ks_list_del(&head->lru);
 	if (head->inuse == 0)
-		sc->nr_empty--;
+		nd->nr_empty--;
 	else if (head->inuse == sc->objs_per_slab)
-		sc->nr_full--;
+		nd->nr_full--;
 	else
-		sc->nr_partial--;
+		nd->nr_partial--;
+}
+
+/* Move HEAD, whose inuse count went from BEFORE to its present value, to
+ * the list that count calls for, if that is another list. */
+static void refile_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+			struct ks_page *head, unsigned before)
+{
+	unsigned now = head->inuse;
+
+	if (before != 0 && now != 0 && before != sc->objs_per_slab &&
+	    now != sc->objs_per_slab && bucket_of(sc, before) == bucket_of(sc, now))
+		return;
+	head->inuse = (uint16_t)before;
+	unfile_slab(sc, nd, head);
+	head->inuse = (uint16_t)now;
+	file_slab(sc, nd, head);
 }
 
 /* The slab to allocate from: the fullest partial one, else an empty one. */
-static struct ks_page *pick_slab(struct ks_slab_cache *sc)
+static struct ks_page *pick_slab(struct ks_slab_node *nd)
 {
 	for (int b = KS_PARTIAL_BUCKETS - 1; b >= 0; b--)
-		if (!ks_list_empty(&sc->partial[b]))
-			return ks_list_entry(sc->partial[b].next, struct ks_page, lru);
-	if (!ks_list_empty(&sc->empty))
-		return ks_list_entry(sc->empty.next, struct ks_page, lru);
+		if (!ks_list_empty(&nd->partial[b]))
+			return ks_list_entry(nd->partial[b].next, struct ks_page, lru);
+	if (!ks_list_empty(&nd->empty))
+		return ks_list_entry(nd->empty.next, struct ks_page, lru);
 	return NULL;
 }
 
-/* Take one slot; NULL if no slab has one.  Caller holds the lock. */
-static void *take_locked(struct ks_slab_cache *sc)
+/* Take one slot of ND; NULL if no slab has one.  Caller holds ND's lock. */
+static void *take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 {
-	struct ks_page *head = pick_slab(sc);
-	unsigned before;
+	struct ks_page *head = pick_slab(nd);
 	void *slot;
 
 	if (!head)
 		return NULL;
 	slot = head->freelist;
 	head->freelist = *free_ptr(sc, slot);
-	before = head->inuse++;
-	sc->active_objs++;
-	if (before == 0 || head->inuse == sc->objs_per_slab ||
-	    bucket_of(sc, before) != bucket_of(sc, head->inuse)) {
-		head->inuse = (uint16_t)before;
-		unfile_slab(sc, head);
-		head->inuse = (uint16_t)(before + 1);
-		file_slab(sc, head);
+	head->inuse++;
+	nd->active_objs++;
+	if (ks_config_stats)
+		nd->nr_slab_allocs++;
+	refile_slab(sc, nd, head, head->inuse - 1u);
+	return slot;
+}
+
+/* Put SLOT back on its slab, of node ND; returns a slab to release, or
+ * NULL.  Caller holds ND's lock. */
+static struct ks_page *put_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+				  void *slot)
+{
+	struct ks_page *head = ks_page_head(ks_virt_to_page(slot));
+
+	*free_ptr(sc, slot) = head->freelist;
+	head->freelist = slot;
+	nd->active_objs--;
+	if (ks_config_stats)
+		nd->nr_slab_frees++;
+	head->inuse--;
+	refile_slab(sc, nd, head, head->inuse + 1u);
+	return head->inuse == 0 ? trim_empty_locked(sc, nd) : NULL;
+}
+
+/* Add a freshly grown slab to ND's empty list.  Caller holds ND's lock. */
+static void add_new_locked(struct ks_slab_node *nd, struct ks_page *head)
+{
+	ks_list_add(&head->lru, &nd->empty);
+	nd->nr_empty++;
+}
+
+/* Take a slot of ND, growing ND by a slab if it has none; NULL (ND
+ * unlocked) if no memory.  Caller holds ND's lock, which this may drop. */
+static void *take_or_grow_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+				 ks_gfp_t gfp)
+{
+	void *slot;
+
+	while (!(slot = take_locked(sc, nd))) {
+		struct ks_page *head;
+		ks_unlock(&nd->lock);
+		head = slab_grow(sc, nd, gfp);
+		if (!head)
+			return NULL;
+		ks_lock(&nd->lock);
+		add_new_locked(nd, head);
 	}
 	return slot;
 }
 
-/* Put SLOT back on its slab; returns a slab to release, or NULL.  Caller
- * holds the lock. */
-static struct ks_page *put_locked(struct ks_slab_cache *sc, void *slot)
-{
-	struct ks_page *head = ks_page_head(ks_virt_to_page(slot));
-	unsigned before = head->inuse;
-
-	*free_ptr(sc, slot) = head->freelist;
-	head->freelist = slot;
-	sc->active_objs--;
-	head->inuse = (uint16_t)(before - 1);
-	if (before == sc->objs_per_slab || before == 1 ||
-	    bucket_of(sc, before) != bucket_of(sc, before - 1)) {
-		head->inuse = (uint16_t)before;
-		unfile_slab(sc, head);
-		head->inuse = (uint16_t)(before - 1);
-		file_slab(sc, head);
-		if (before == 1)
-			return trim_empty_locked(sc);
-	}
-	return NULL;
-}
-
-/* Add a freshly grown slab to the partial-or-empty lists.  Caller holds
- * the lock. */
-static void add_new_locked(struct ks_slab_cache *sc, struct ks_page *head)
-{
-	ks_list_add(&head->lru, &sc->empty);
-	sc->nr_empty++;
-}
-
 size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, void **objs)
 {
+	struct ks_slab_node *nd = this_node(sc);
 	size_t got = 0;
 
-	ks_lock(&sc->lock);
+	ks_lock(&nd->lock);
 	while (got < n) {
-		void *slot = take_locked(sc);
-		if (!slot) {
-			struct ks_page *head;
-			ks_unlock(&sc->lock);
-			head = slab_grow(sc, gfp);
-			ks_lock(&sc->lock);
-			if (!head)
-				break;
-			add_new_locked(sc, head);
-			continue;
-		}
+		void *slot = take_or_grow_locked(sc, nd, gfp);
+		if (!slot)
+			return got;            /* unlocked */
 		objs[got++] = (char *)slot + sc->offset;
 	}
-	if (ks_config_stats)
-		sc->nr_slab_allocs += got;
-	ks_unlock(&sc->lock);
+	ks_unlock(&nd->lock);
 	return got;
 }
 
 void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
 {
 	struct ks_page *release[8];
+	struct ks_slab_node *nd = NULL;
 	size_t nr_release = 0;
 
-	ks_lock(&sc->lock);
 	for (size_t i = 0; i < n; i++) {
-		struct ks_page *head = put_locked(sc, (char *)objs[i] - sc->offset);
+		void *slot = (char *)objs[i] - sc->offset;
+		struct ks_slab_node *home = node_of(sc, ks_virt_to_page(slot));
+		struct ks_page *head;
+		if (home != nd) {              /* objects of another node */
+			if (nd)
+				ks_unlock(&nd->lock);
+			nd = home;
+			ks_lock(&nd->lock);
+		}
+		head = put_locked(sc, nd, slot);
 		if (head && nr_release < KS_ARRAY_SIZE(release))
 			release[nr_release++] = head;
 		else if (head)                          /* keep it after all */
-			add_new_locked(sc, head);
+			add_new_locked(nd, head);
 	}
-	if (ks_config_stats)
-		sc->nr_slab_frees += n;
-	ks_unlock(&sc->lock);
+	if (nd)
+		ks_unlock(&nd->lock);
 	while (nr_release)
 		slab_release(sc, release[--nr_release]);
 }
@@ -405,24 +472,14 @@ void ks__slab_free(struct ks_slab_cache *sc, void *obj)
 
 void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 {
+	struct ks_slab_node *nd = this_node(sc);
 	void *slot;
 
-	ks_lock(&sc->lock);
-	while (!(slot = take_locked(sc))) {
-		struct ks_page *head;
-		ks_unlock(&sc->lock);
-		head = slab_grow(sc, gfp);
-		ks_lock(&sc->lock);
-		if (!head) {
-			ks_unlock(&sc->lock);
-			return NULL;
-		}
-		add_new_locked(sc, head);
-	}
-	if (ks_config_stats)
-		sc->nr_slab_allocs++;
+	ks_lock(&nd->lock);
+	if (!(slot = take_or_grow_locked(sc, nd, gfp)))
+		return NULL;
 	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
-	ks_unlock(&sc->lock);
+	ks_unlock(&nd->lock);
 	if (gfp & KS_GFP_ZERO)
 		memset((char *)slot + sc->offset, 0, req);
 	return (char *)slot + sc->offset;
@@ -431,16 +488,16 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 {
 	void *slot = ks__slab_object_start(sc, obj);
+	struct ks_slab_node *nd;
 	struct ks_page *release;
 
 	if (!slot)
 		ks__report(KS_ERR_INVALID_FREE, obj, sc->name);
-	ks_lock(&sc->lock);
+	nd = node_of(sc, ks_virt_to_page(slot));
+	ks_lock(&nd->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
-	release = put_locked(sc, slot);
-	if (ks_config_stats)
-		sc->nr_slab_frees++;
-	ks_unlock(&sc->lock);
+	release = put_locked(sc, nd, slot);
+	ks_unlock(&nd->lock);
 	if (release)
 		slab_release(sc, release);
 }
@@ -480,15 +537,18 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 	size_t pages = 0;
 
 	ks_list_init(&doomed);
-	ks_lock(&sc->lock);
-	while (!ks_list_empty(&sc->empty)) {
-		struct ks_list *l = sc->empty.next;
-		ks_list_del(l);
-		ks_list_add(l, &doomed);
-		sc->nr_empty--;
-		sc->nr_shrink++;
+	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		struct ks_slab_node *nd = &sc->node[i];
+		ks_lock(&nd->lock);
+		while (!ks_list_empty(&nd->empty)) {
+			struct ks_list *l = nd->empty.next;
+			ks_list_del(l);
+			ks_list_add(l, &doomed);
+			nd->nr_empty--;
+			nd->nr_shrink++;
+		}
+		ks_unlock(&nd->lock);
 	}
-	ks_unlock(&sc->lock);
 	while (!ks_list_empty(&doomed)) {
 		struct ks_page *head = ks_list_entry(doomed.next, struct ks_page, lru);
 		ks_list_del(&head->lru);
@@ -498,15 +558,31 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 	return pages;
 }
 
+void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		struct ks_slab_node *nd = &sc->node[i];
+		ks_lock(&nd->lock);
+		t->nr_partial += nd->nr_partial;
+		t->nr_full += nd->nr_full;
+		t->nr_empty += nd->nr_empty;
+		t->active_objs += nd->active_objs;
+		t->nr_grow += nd->nr_grow;
+		t->nr_shrink += nd->nr_shrink;
+		t->nr_slab_allocs += nd->nr_slab_allocs;
+		t->nr_slab_frees += nd->nr_slab_frees;
+		ks_unlock(&nd->lock);
+	}
+}
+
 size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 {
-	size_t live;
+	struct ks_slab_totals t;
 
-	ks_lock(&sc->lock);
-	live = sc->active_objs;
-	ks_unlock(&sc->lock);
-	if (live)
-		return live;
+	ks__slab_totals(sc, &t);
+	if (t.active_objs)
+		return t.active_objs;
 	ks__slab_shrink(sc);
 	ks_lock(&ks_slab_caches_lock);
 	ks_list_del(&sc->link);
@@ -514,21 +590,48 @@ size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 	return 0;
 }
 
+void ks__slab_lock_all(void)
+{
+	struct ks_list *pos;
+
+	ks_list_for_each(pos, &ks_slab_caches) {
+		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
+		for (unsigned i = 0; i < ks_nr_nodes; i++)
+			ks_lock(&sc->node[i].lock);
+	}
+}
+
+void ks__slab_unlock_all(bool child)
+{
+	struct ks_list *pos;
+
+	ks_list_for_each(pos, &ks_slab_caches) {
+		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
+		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+			if (child)
+				ks_lock_reinit(&sc->node[i].lock);
+			else
+				ks_unlock(&sc->node[i].lock);
+		}
+	}
+}
+
 /* ---- invariants --------------------------------------------------------- */
 
-static int check_slab(struct ks_slab_cache *sc, struct ks_page *head, int want,
-		      size_t *inuse)
+static int check_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+		      struct ks_page *head, int want, size_t *inuse)
 {
 	int broken = 0;
 	size_t nfree = 0;
 	char *base = slab_base(head);
 	char *end = base + (size_t)sc->objs_per_slab * sc->size;
 
-	if (head->kind != KS_PG_SLAB || head->cache != sc || head->head_delta)
+	if (head->kind != KS_PG_SLAB || head->cache != sc || head->head_delta ||
+	    node_of(sc, head) != nd)
 		broken++;
 	for (size_t i = 1; i < (1ul << sc->order); i++)
 		if (head[i].kind != KS_PG_SLAB || head[i].cache != sc ||
-		    head[i].head_delta != i)
+		    head[i].head_delta != i || head[i].node != head->node)
 			broken++;
 	if (head->s_off > sc->colour_count * sc->colour_step || head->s_off % sc->colour_step)
 		broken++;
@@ -549,29 +652,38 @@ static int check_slab(struct ks_slab_cache *sc, struct ks_page *head, int want,
 	return broken;
 }
 
-int ks__slab_check(struct ks_slab_cache *sc)
+static int check_node(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 {
-	struct ks_list *lists[2 + KS_PARTIAL_BUCKETS] = { &sc->full, &sc->empty };
+	struct ks_list *lists[2 + KS_PARTIAL_BUCKETS] = { &nd->full, &nd->empty };
 	size_t counts[3] = { 0, 0, 0 }, inuse = 0;
 	struct ks_list *pos;
 	int broken = 0;
 
 	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
-		lists[2 + b] = &sc->partial[b];
-	ks_lock(&sc->lock);
+		lists[2 + b] = &nd->partial[b];
+	ks_lock(&nd->lock);
 	for (unsigned l = 0; l < KS_ARRAY_SIZE(lists); l++) {
 		int want = l == 0 ? 0 : l == 1 ? 2 : 1;   /* full, empty, partial */
 		ks_list_for_each(pos, lists[l]) {
 			struct ks_page *head = ks_list_entry(pos, struct ks_page, lru);
 			counts[want]++;
-			broken += check_slab(sc, head, want, &inuse);
+			broken += check_slab(sc, nd, head, want, &inuse);
 			if (want == 1 && bucket_of(sc, head->inuse) != l - 2)
 				broken++;          /* in the wrong fullness bucket */
 		}
 	}
-	if (counts[0] != sc->nr_full || counts[1] != sc->nr_partial ||
-	    counts[2] != sc->nr_empty || inuse != sc->active_objs)
+	if (counts[0] != nd->nr_full || counts[1] != nd->nr_partial ||
+	    counts[2] != nd->nr_empty || inuse != nd->active_objs)
 		broken++;
-	ks_unlock(&sc->lock);
+	ks_unlock(&nd->lock);
+	return broken;
+}
+
+int ks__slab_check(struct ks_slab_cache *sc)
+{
+	int broken = 0;
+
+	for (unsigned i = 0; i < ks_nr_nodes; i++)
+		broken += check_node(sc, &sc->node[i]);
 	return broken;
 }

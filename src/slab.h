@@ -10,17 +10,26 @@
 #define KS_SLAB_MAX_ORDER 5
 
 #define KS_PARTIAL_BUCKETS 4         /* partial lists by quarter of fullness */
+#define KS_MAX_NODES 8               /* slab nodes (see slab.c, 7. Nodes) */
 
-struct ks_slab_cache {
+/* One node's share of a cache: the kernel's kmem_cache_node.  A slab
+ * belongs to one node for its life (ks_page.node); threads allocate from
+ * their own node's slabs and free to the object's. */
+struct ks_slab_node {
 	ks_lock_t lock;              /* the lists, the counters, colour_next */
 	/* slabs with free and used objects, by fullness: partial[b] holds
 	 * slabs with inuse in [b, b+1) quarters of objs_per_slab */
 	struct ks_list partial[KS_PARTIAL_BUCKETS];
-	unsigned quarter[KS_PARTIAL_BUCKETS];  /* inuse where bucket b starts */
 	struct ks_list full;
 	struct ks_list empty;
 	size_t nr_partial, nr_full, nr_empty;
 	size_t active_objs;          /* objects handed out (to magazines too) */
+	unsigned colour_next;
+	/* statistics, under lock */
+	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
+} __attribute__((aligned(KS_CACHE_LINE)));
+
+struct ks_slab_cache {
 	/* geometry, fixed at init */
 	size_t object_size;          /* what the creator asked for */
 	size_t size;                 /* stride between objects */
@@ -29,20 +38,35 @@ struct ks_slab_cache {
 	size_t fp_offset;            /* free pointer within its slot */
 	size_t meta_offset;          /* debug: free pointer + track word */
 	unsigned order, objs_per_slab;
-	unsigned colour_count, colour_next, colour_step;
+	unsigned quarter[KS_PARTIAL_BUCKETS];  /* inuse where bucket b starts */
+	unsigned colour_count, colour_step;
 	unsigned long flags;
 	bool debug;                  /* POISON or RED_ZONE: the _debug paths */
 	uint16_t cc_off;             /* cpu cache offset (0: none), copied
 	                                into every slab page for free() */
 	ks_gfp_t gfp;                /* zone flags for its pages */
 	void (*ctor)(void *);
-	size_t max_empty;            /* empty slabs kept before freeing */
+	size_t max_empty;            /* empty slabs kept per node */
 	struct ks_list link;         /* all caches, for slabinfo */
 	void *owner;                 /* the layer above's object, opaque here */
 	char name[KS_CACHE_NAME_MAX];
-	/* statistics, under lock */
+	struct ks_slab_node node[KS_MAX_NODES];  /* [0, ks_nr_nodes) in use */
+};
+
+/* Totals over a cache's nodes, each read under its lock. */
+struct ks_slab_totals {
+	size_t nr_partial, nr_full, nr_empty, active_objs;
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
 };
+
+/* How many nodes the caches use (1 until ks__slab_init_nodes), and the
+ * calling thread's node: numa_node_id() of the kernel.  magazine.c sets
+ * it when it gives a thread its state; threads without one use node 0. */
+extern unsigned ks_nr_nodes;
+extern __thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
+/* Set the number of nodes (clamped to 1..KS_MAX_NODES), before any cache
+ * exists. */
+void ks__slab_init_nodes(unsigned n);
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 			size_t align, unsigned long flags, void (*ctor)(void *));
@@ -63,6 +87,11 @@ void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
 /* Usable size of an object (debug caches: the size requested). */
 size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj);
 int ks__slab_check(struct ks_slab_cache *sc);
+void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t);
+/* Fork: take every node lock of every cache (after ks_slab_caches_lock),
+ * and release or (CHILD) re-initialise them. */
+void ks__slab_lock_all(void);
+void ks__slab_unlock_all(bool child);
 
 /* All caches, for slabinfo and fork. */
 extern struct ks_list ks_slab_caches;

@@ -199,24 +199,20 @@ struct cache_row {
 static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
 {
 	struct ks_cache *c = ks__mag_cache_of(sc);
+	struct ks_slab_totals t;
+	unsigned magsize = 0;
 
-	ks_lock(&sc->lock);
+	ks__slab_totals(sc, &t);
 	memcpy(r->name, sc->name, sizeof(r->name));
-	r->active = sc->active_objs;
-	r->slabs = sc->nr_full + sc->nr_partial + sc->nr_empty;
-	r->active_slabs = sc->nr_full + sc->nr_partial;
+	r->active = t.active_objs;
+	r->slabs = t.nr_full + t.nr_partial + t.nr_empty;
+	r->active_slabs = t.nr_full + t.nr_partial;
 	r->total = r->slabs * sc->objs_per_slab;
 	r->size = sc->size;
 	r->per_slab = sc->objs_per_slab;
 	r->pages_per_slab = 1ul << sc->order;
-	ks_unlock(&sc->lock);
-	/* the depot's counters are read without its lock: a depot lock
-	 * comes before the cache list lock in the lock order (fork) */
-	r->depot_full = r->magsize = 0;
-	if (c) {
-		r->depot_full = __atomic_load_n(&c->depot.nr_full, __ATOMIC_RELAXED);
-		r->magsize = __atomic_load_n(&c->depot.magsize, __ATOMIC_RELAXED);
-	}
+	r->depot_full = c ? ks__mag_depot_full(c, &magsize) : 0;
+	r->magsize = magsize;
 }
 
 /* Call FN on a snapshot of each cache (the list lock is not held while FN
@@ -310,8 +306,8 @@ void ks__stats_print(int fd, bool with_slabinfo)
 		    st.large_count);
 	ks__dprintf(fd, "  metadata      %12zu bytes (page descriptors, reserved)\n",
 		    st.metadata);
-	ks__dprintf(fd, "  caches %zu, threads with magazines %zu\n", st.nr_caches,
-		    st.nr_threads);
+	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u\n",
+		    st.nr_caches, st.nr_threads, ks_nr_nodes);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks__dprintf(fd, "  zone %-7s managed %8zu pages, free %8zu, "
 			    "wmark min/low/high %zu/%zu/%zu\n",

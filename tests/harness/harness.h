@@ -290,6 +290,22 @@ static HARNESS_UNUSED const char *harness_code_name(int code)
 }
 
 /*
+ * Run this program again with NAME=VALUE in its environment unless NAME is
+ * set already (tests that need, say, several slab nodes on any machine:
+ * KSLAB_OPTIONS is read once, at load).  Returns only if NAME was set.
+ */
+static HARNESS_UNUSED void harness_reexec_with_env(char **argv, const char *name,
+                                                   const char *value)
+{
+	if (getenv(name))
+		return;
+	setenv(name, value, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "harness: cannot re-run %s: %s\n", argv[0], strerror(errno));
+	exit(99);
+}
+
+/*
  * Run the cases named on the command line, or all of them, each in a child.
  * The program's result: 99 if any case had an error, else 1 if any failed,
  * else 77 if every case was skipped, else 0.

@@ -149,6 +149,6 @@ static const struct harness_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	stress_start();
+	stress_start(argv);
 	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
 }

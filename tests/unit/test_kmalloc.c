@@ -2,13 +2,17 @@
  * test_kmalloc.c - the size classes (every size maps to the smallest class
  * that holds it, no class wastes more than 25% of a block, four classes
  * per doubling above 128 B) and the magazine ladder through the kmalloc
- * caches (swap, depot, slab refill) with the counts adding up.
+ * caches (swap, depot, slab refill) with the counts adding up, and the
+ * depots of the slab nodes: a thread gets objects of its own node's slabs
+ * only, and full magazines go to the depot of their objects' node.  Runs
+ * with KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
 #include "internal.h"
 #include "kmalloc.h"
 #include "magazine.h"
 #include "init.h"
+#include <pthread.h>
 
 static void t_classes(void)
 {
@@ -30,12 +34,19 @@ static void t_classes(void)
 	CHECK_EQ(ks_class_size(KS_NR_CLASSES - 1), KS_SLAB_MAX);
 }
 
+static size_t active_objs(struct ks_slab_cache *sc)
+{
+	struct ks_slab_totals t;
+	ks__slab_totals(sc, &t);
+	return t.active_objs;
+}
+
 static void t_magazine_ladder(void)
 {
 	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(64)];
 	void *objs[2000];
 	ks_boot();
-	size_t active0 = c->sc.active_objs;
+	size_t active0 = active_objs(&c->sc);
 	for (int i = 0; i < 2000; i++) {
 		objs[i] = ks__mag_alloc_slow(c, 0);
 		REQUIRE(objs[i] != NULL);
@@ -43,13 +54,15 @@ static void t_magazine_ladder(void)
 	}
 	for (int i = 0; i < 2000; i++)
 		ks__mag_free_slow(c, objs[i]);
-	CHECK(c->depot.nr_full > 0);           /* full magazines reached the depot */
-	CHECK(c->depot.nr_full <= c->depot.max_full);
+	/* full magazines reached this thread's node's depot, within its cap */
+	struct ks_depot *d = &c->depot[ks_tls_node];
+	CHECK(d->nr_full > 0);
+	CHECK(d->nr_full <= d->max_full);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
 	/* everything back: drain this thread and the depot */
 	ks__mag_drain(c);
-	CHECK_EQ(c->sc.active_objs, active0);
-	CHECK_EQ(c->depot.nr_full, 0);
+	CHECK_EQ(active_objs(&c->sc), active0);
+	CHECK_EQ(d->nr_full, 0);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
 }
 
@@ -73,7 +86,103 @@ static void t_thread_exit_flush(void)
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
 }
 
+#define NODE_OBJS 512
+
+static struct {
+	struct ks_cache *c;
+	void *x_objs[NODE_OBJS];
+	unsigned x_node, y_node;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool x_ready, y_done;
+} nt = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void nt_wait(bool *flag)
+{
+	pthread_mutex_lock(&nt.lock);
+	while (!*flag)
+		pthread_cond_wait(&nt.cond, &nt.lock);
+	pthread_mutex_unlock(&nt.lock);
+}
+
+static void nt_set(bool *flag)
+{
+	pthread_mutex_lock(&nt.lock);
+	*flag = true;
+	pthread_cond_broadcast(&nt.cond);
+	pthread_mutex_unlock(&nt.lock);
+}
+
+/* X allocates objects for Y to free, and stays alive (keeping its node)
+ * until Y is done. */
+static void *thread_x(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < NODE_OBJS; i++)
+		nt.x_objs[i] = ks__mag_alloc_slow(nt.c, 0);
+	nt.x_node = ks_tls_node;
+	nt_set(&nt.x_ready);
+	nt_wait(&nt.y_done);
+	return NULL;
+}
+
+static void *thread_y(void *arg)
+{
+	struct ks_cache *c = nt.c;
+	void *own[NODE_OBJS];
+	(void)arg;
+	for (int i = 0; i < NODE_OBJS; i++) {
+		own[i] = ks__mag_alloc_slow(c, 0);
+		REQUIRE(own[i] != NULL);
+		CHECK_EQ(ks_virt_to_page(own[i])->node, ks_tls_node);
+	}
+	nt.y_node = ks_tls_node;
+	CHECK(nt.y_node != nt.x_node);
+	/* X's objects, freed here, go to X's node's depot, not ours */
+	for (int i = 0; i < NODE_OBJS; i++)
+		ks__mag_free_slow(c, nt.x_objs[i]);
+	CHECK(c->depot[nt.x_node].nr_full > 0);
+	CHECK_EQ(c->depot[nt.x_node].nr_full, c->depot[nt.x_node].max_full);
+	CHECK_EQ(c->depot[nt.y_node].nr_full, 0);
+	for (int i = 0; i < NODE_OBJS; i++)
+		ks__mag_free_slow(c, own[i]);
+	CHECK(c->depot[nt.y_node].nr_full > 0);
+	/* what our node's depot hands back is our node's */
+	for (int i = 0; i < NODE_OBJS; i++) {
+		own[i] = ks__mag_alloc_slow(c, 0);
+		CHECK_EQ(ks_virt_to_page(own[i])->node, nt.y_node);
+	}
+	for (int i = 0; i < NODE_OBJS; i++)
+		ks__mag_free_slow(c, own[i]);
+	nt_set(&nt.y_done);
+	return NULL;
+}
+
+static void t_depot_nodes(void)
+{
+	pthread_t x, y;
+	ks_boot();
+	if (ks_nr_nodes < 3)
+		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks_nr_nodes);
+	nt.c = &ks_kmalloc_caches[ks_size_class(64)];
+	/* this thread takes a node first, so X and Y get the other two */
+	ks__mag_free_slow(nt.c, ks__mag_alloc_slow(nt.c, 0));
+	ks__mag_drain(nt.c);
+	size_t active0 = active_objs(&nt.c->sc);
+	REQUIRE(pthread_create(&x, NULL, thread_x, NULL) == 0);
+	nt_wait(&nt.x_ready);
+	REQUIRE(pthread_create(&y, NULL, thread_y, NULL) == 0);
+	REQUIRE(pthread_join(y, NULL) == 0);
+	REQUIRE(pthread_join(x, NULL) == 0);
+	CHECK(nt.x_node != ks_tls_node && nt.y_node != ks_tls_node);
+	/* both threads gone: their magazines are in the depots; drain */
+	ks__mag_drain(nt.c);
+	CHECK_EQ(active_objs(&nt.c->sc), active0);
+	CHECK_EQ(ks__slab_check(&nt.c->sc), 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "depot_nodes", t_depot_nodes },
 	{ "classes", t_classes },
 	{ "magazine_ladder", t_magazine_ladder },
 	{ "thread_exit_flush", t_thread_exit_flush },
@@ -81,5 +190,6 @@ static const struct harness_case cases[] = {
 
 int main(int argc, char **argv)
 {
+	harness_reexec_with_env(argv, "KSLAB_OPTIONS", "nodes=3");
 	return harness_main(argc, argv, cases, HARNESS_NCASES(cases));
 }
