@@ -87,6 +87,7 @@ CASES=(
 	"rss-decay|pre|$W/rss-decay -m 1g -s 64 -S 1m -d 2500"
 	"local-1t|pre|$W/threads -m local -t 1 -n 20m"
 	"local-2t|pre|$W/threads -m local -t 2 -n 20m"
+	"local-2p|pre|$W/threads -m local -p 2 -n 20m"
 	"prodcons|pre|$W/threads -m prodcons -n 1m"
 	"python|pre|env PYTHONMALLOC=malloc $python $R/python-workload.py 1"
 	"sqlite|env|bash $R/sqlite.sh 300000"

@@ -228,15 +228,22 @@ if morder:
             else:
                 cells.append("%.4g" % statistics.median(vs))
         out.append("| %s | %s | %s | %s |" % (key[0], key[1], munit[key], " | ".join(cells)))
-    # Derived: how the thread-local pattern scales from 1 to 2 threads.
-    k1 = ("local-1t", "threads-local-1t.mpairs")
-    k2 = ("local-2t", "threads-local-2t.mpairs")
-    if k1 in munit and k2 in munit:
+    # Derived: how the thread-local pattern scales from 1 to 2 threads, how
+    # far two processes that share nothing scale on this machine (its
+    # ceiling: on a VM two CPUs may be one core's hyperthreads), and what
+    # an allocator's two threads cost each other (2 threads / 2 processes).
+    def ratio_row(num, den, label, what):
+        kn, kd = (num, "threads-%s.mpairs" % num), (den, "threads-%s.mpairs" % den)
+        if kn not in munit or kd not in munit:
+            return
         cells = []
         for a in allocs:
-            v1, v2 = mv.get((k1, a)), mv.get((k2, a))
-            cells.append("%.2f" % (statistics.median(v2) / statistics.median(v1)) if v1 and v2 else "-")
-        out.append("| local-2t / local-1t | throughput scaling, 2 threads over 1 | x | %s |" % " | ".join(cells))
+            vn, vd = mv.get((kn, a)), mv.get((kd, a))
+            cells.append("%.2f" % (statistics.median(vn) / statistics.median(vd)) if vn and vd else "-")
+        out.append("| %s | %s | x | %s |" % (label, what, " | ".join(cells)))
+    ratio_row("local-2t", "local-1t", "local-2t / local-1t", "throughput scaling, 2 threads over 1")
+    ratio_row("local-2p", "local-1t", "local-2p / local-1t", "the machine's ceiling: 2 processes over 1")
+    ratio_row("local-2t", "local-2p", "local-2t / local-2p", "2 threads over 2 processes (1.00: threads cost each other nothing)")
     out.append("")
 if args.callgrind and os.path.exists(args.callgrind):
     out.append("## Instructions per malloc+free pair (callgrind)")

@@ -8,6 +8,13 @@
  *                of W live blocks (16..256 B), each step frees one at random
  *                and mallocs a replacement, nothing shared, so throughput
  *                should scale with T (run with -t 1 and -t 2 to compare);
+ *                with -p P, P processes of one such thread each run at once
+ *                instead: they share nothing at all, so -p 2 against -t 1
+ *                is how far this machine lets two of them scale (on a VM
+ *                whose two CPUs may be one core's hyperthreads, code that
+ *                already fills a core scales less than code that waits on
+ *                memory), and -t 2 against -p 2 is what the allocator's
+ *                threads cost each other;
  *   -m prodcons  one producer mallocs small blocks and passes them through a
  *                lock-free single-producer/single-consumer ring to one
  *                consumer that checks and frees them: every free is a
@@ -15,10 +22,11 @@
  * N is the number of malloc/free pairs per thread (local) or in total
  * (prodcons).  Blocks are tagged and checked before they are freed.
  *
- * usage: threads [-m local|prodcons] [-t threads] [-n pairs] [-w window]
- *                [-s min] [-S max]
+ * usage: threads [-m local|prodcons] [-t threads | -p processes] [-n pairs]
+ *                [-w window] [-s min] [-S max]
  */
 #include "wl.h"
+#include <sys/wait.h>
 
 static uint64_t pairs = 20000000;
 static size_t window = 256, min_size = 16, max_size = 256;
@@ -117,30 +125,55 @@ static void *consume(void *arg)
 	return NULL;
 }
 
+/* P processes, each one local() thread, started together; waits for all. */
+static void run_processes(int procs)
+{
+	for (int i = 0; i < procs; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			wl_fail("fork: %s", strerror(errno));
+		if (pid == 0) {
+			struct worker w = { i };
+			local(&w);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < procs; i++) {
+		int status;
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			wl_fail("threads local: a worker process failed");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = "local";
-	int threads = 2, opt;
-	while ((opt = getopt(argc, argv, "m:t:n:w:s:S:")) != -1) {
+	int threads = 2, procs = 0, opt;
+	while ((opt = getopt(argc, argv, "m:t:p:n:w:s:S:")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 't': threads = (int)wl_num(optarg); break;
+		case 'p': procs = (int)wl_num(optarg); break;
 		case 'n': pairs = wl_num(optarg); break;
 		case 'w': window = wl_num(optarg); break;
 		case 's': min_size = wl_num(optarg); break;
 		case 'S': max_size = wl_num(optarg); break;
 		default:
-			wl_usage("threads [-m local|prodcons] [-t threads] [-n pairs] [-w window] "
-				 "[-s min] [-S max]");
+			wl_usage("threads [-m local|prodcons] [-t threads | -p processes] "
+				 "[-n pairs] [-w window] [-s min] [-S max]");
 		}
 	}
 	int prodcons = !strcmp(mode, "prodcons");
-	if ((!prodcons && strcmp(mode, "local")) || threads < 1 || !window ||
-	    min_size < 16 || min_size > max_size)
-		wl_usage("threads: mode local|prodcons, threads >= 1, window >= 1, 16 <= min <= max");
+	if ((!prodcons && strcmp(mode, "local")) || threads < 1 || procs < 0 ||
+	    (procs && prodcons) || !window || min_size < 16 || min_size > max_size)
+		wl_usage("threads: mode local|prodcons, threads >= 1, processes only with "
+			 "local, window >= 1, 16 <= min <= max");
 
 	double t0 = wl_now();
-	if (prodcons) {
+	if (procs) {
+		run_processes(procs);
+		threads = procs;
+	} else if (prodcons) {
 		pthread_t t[2];
 		struct worker w[2] = { { 0 }, { 1 } };
 		wl_start_threads(t, 1, produce, &w[0], sizeof w[0]);
@@ -159,10 +192,10 @@ int main(int argc, char **argv)
 	}
 	double dt = wl_now() - t0;
 	double total = prodcons ? (double)pairs : (double)pairs * threads;
-	printf("threads %s: %d threads, %.0f malloc/free pairs of %zu..%zu B: %.3f s\n",
-	       mode, threads, total, min_size, max_size, dt);
+	printf("threads %s: %d %s, %.0f malloc/free pairs of %zu..%zu B: %.3f s\n",
+	       mode, threads, procs ? "processes" : "threads", total, min_size, max_size, dt);
 	char name[64];
-	snprintf(name, sizeof name, "threads-%s-%dt.mpairs", mode, threads);
+	snprintf(name, sizeof name, "threads-%s-%d%c.mpairs", mode, threads, procs ? 'p' : 't');
 	wl_metric(name, total / dt / 1e6, "Mpairs/s");
 	return 0;
 }
