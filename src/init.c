@@ -12,12 +12,12 @@
  * an exiting thread's magazines back, and registers the fork handlers.
  *
  * Fork.  The prepare handler takes every allocator lock in the lock order
- * (threads, caches, depots, the slab cache list, slab caches, vmalloc,
- * zones: the order every other path takes them in, so no path can hold
- * one the handler still waits for); the parent releases them; the child
- * re-initialises them, and the magazines of the threads that did not
- * survive the fork go back to the depots, so the child can allocate at
- * once and loses nothing.
+ * (threads, caches, depots, node metadata, the slab cache list, slab
+ * nodes, vmalloc, zones: the order every other path takes them in, so no
+ * path can hold one the handler still waits for); the parent releases
+ * them; the child re-initialises them, and the magazines of the threads
+ * that did not survive the fork go back to the depots, so the child can
+ * allocate at once and loses nothing.
  *
  * Exit.  Under KSLAB_OPTIONS=stats a destructor prints the statistics and
  * a slabinfo table to stderr.
@@ -41,6 +41,7 @@ static int late_done;
 static void fork_prepare(void)
 {
 	ks__mag_lock_all();
+	ks_lock(&ks__meta_lock);
 	ks_lock(&ks_slab_caches_lock);
 	ks__slab_lock_all();
 	ks__vmalloc_lock();
@@ -52,10 +53,13 @@ static void fork_release(bool child)
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
 	ks__slab_unlock_all(child);
-	if (child)
+	if (child) {
 		ks_lock_reinit(&ks_slab_caches_lock);
-	else
+		ks_lock_reinit(&ks__meta_lock);
+	} else {
 		ks_unlock(&ks_slab_caches_lock);
+		ks_unlock(&ks__meta_lock);
+	}
 	ks__mag_unlock_all(child);
 }
 

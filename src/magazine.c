@@ -62,8 +62,10 @@
  *    where the program itself passed them across.
  *
  * 7. Locking.  Lock order: threads_lock -> caches_lock -> depot lock ->
- *    slab cache lock -> page allocator locks.  A depot lock is never held
- *    while calling into the slab layer except in ks__mag_lock_all (fork).
+ *    ks__meta_lock (making a depot or slab node) -> slab node lock ->
+ *    page allocator locks.  A depot lock is held into the slab layer
+ *    only to make a magazine (whose caches have no depots) and in
+ *    ks__mag_lock_all (fork).
  */
 #include "magazine.h"
 #include "debug.h"
@@ -157,29 +159,61 @@ static unsigned initial_magsize(size_t size)
 	return size <= 16384 ? 4 : 2;
 }
 
+static void depot_init(struct ks_cache *c, struct ks_depot *d)
+{
+	memset(d, 0, sizeof(*d));
+	ks_lock_reinit(&d->lock);
+	d->magsize = c->magsize;
+	d->max_full = c->node_max_full;
+}
+
+_Static_assert(sizeof(struct ks_depot) <= KS_META_SIZE, "depot too big");
+
+/* Node N's depot of C, made now if no thread of N has traded yet (node
+ * 0's if there is no memory for it).  Called with no depot lock held. */
+static struct ks_depot *depot_of(struct ks_cache *c, unsigned n)
+{
+	struct ks_depot *d = __atomic_load_n(&c->depot[n], __ATOMIC_ACQUIRE);
+
+	if (ks_likely(d))
+		return d;
+	ks_lock(&ks__meta_lock);
+	d = c->depot[n];
+	if (!d && (d = ks__meta_alloc()) != NULL) {
+		depot_init(c, d);
+		__atomic_store_n(&c->depot[n], d, __ATOMIC_RELEASE);
+	}
+	ks_unlock(&ks__meta_lock);
+	return d ? d : c->depot[0];
+}
+
+/* Node I's depot of C, or NULL if it has none. */
+static inline struct ks_depot *depot_if(struct ks_cache *c, unsigned i)
+{
+	return __atomic_load_n(&c->depot[i], __ATOMIC_ACQUIRE);
+}
+
 /* The depot a magazine of objects goes to: its first object's node's. */
 static struct ks_depot *home_depot(struct ks_cache *c, const struct ks_mag *m)
 {
-	return &c->depot[ks_virt_to_page(m->round[0])->node];
+	return depot_of(c, ks_virt_to_page(m->round[0])->node);
 }
 
 int ks__mag_cache_init(struct ks_cache *c, int id)
 {
-	unsigned magsize = initial_magsize(c->sc.size);
 	/* the depots together hold about 32 KiB of objects (at least one
 	 * magazine, at most 64), shared out among the nodes: a node's share
 	 * may be 0, and its full magazines of big objects then go straight
 	 * back to their slabs */
-	size_t max_full = (32u << 10) / ((size_t)magsize * c->sc.size);
+	size_t max_full;
 
+	c->magsize = initial_magsize(c->sc.size);
+	max_full = (32u << 10) / ((size_t)c->magsize * c->sc.size);
 	max_full = max_full < 1 ? 1 : max_full > 64 ? 64 : max_full;
-	for (unsigned i = 0; i < ks_nr_nodes; i++) {
-		struct ks_depot *d = &c->depot[i];
-		memset(d, 0, sizeof(*d));
-		ks_lock_reinit(&d->lock);
-		d->magsize = magsize;
-		d->max_full = max_full / ks_nr_nodes;
-	}
+	c->node_max_full = max_full / ks_nr_nodes;
+	memset(c->depot, 0, sizeof(c->depot));
+	depot_init(c, &c->depot0);
+	c->depot[0] = &c->depot0;
 	c->magazines = !c->sc.debug && ks_opt.magazines &&
 		       !(c->sc.flags & KS_CACHE_NOMAGAZINE);
 	ks_lock(&caches_lock);
@@ -208,7 +242,7 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
  * node NODE's (or freed if it holds as many as the full stack may). */
 static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
 {
-	struct ks_depot *d = m->rounds ? home_depot(c, m) : &c->depot[node];
+	struct ks_depot *d = m->rounds ? home_depot(c, m) : depot_of(c, node);
 
 	ks_lock(&d->lock);
 	if (m->rounds && d->nr_full < d->max_full) {
@@ -382,7 +416,7 @@ static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
 /* An empty magazine: one node NODE's depot holds, or a new one. */
 static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 {
-	struct ks_depot *d = &c->depot[node];
+	struct ks_depot *d = depot_of(c, node);
 	struct ks_mag *m;
 
 	ks_lock(&d->lock);
@@ -451,7 +485,7 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	/* 2. our node's depot has a full magazine: trade our empty previous
 	 *    for it (kept by the depot if it has room for empties, freed if
 	 *    not) */
-	d = &c->depot[tc->node];
+	d = depot_of(c, tc->node);
 	depot_lock(d);
 	if (d->full) {
 		struct ks_mag *full = d->full, *spare = cc->prev;
@@ -607,7 +641,8 @@ static size_t depots_release_all(struct ks_cache *c)
 	size_t n = 0;
 
 	for (unsigned i = 0; i < ks_nr_nodes; i++)
-		n += depot_release(c, &c->depot[i], SIZE_MAX, SIZE_MAX);
+		if (depot_if(c, i))
+			n += depot_release(c, depot_if(c, i), SIZE_MAX, SIZE_MAX);
 	return n;
 }
 
@@ -624,9 +659,10 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 
 	/* read without the locks: a depot lock under the slab cache's
 	 * would invert the lock order, and a count one off does no harm */
-	*magsize = __atomic_load_n(&c->depot[0].magsize, __ATOMIC_RELAXED);
+	*magsize = __atomic_load_n(&c->depot0.magsize, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < ks_nr_nodes; i++)
-		n += __atomic_load_n(&c->depot[i].nr_full, __ATOMIC_RELAXED);
+		if (depot_if(c, i))
+			n += __atomic_load_n(&depot_if(c, i)->nr_full, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -650,6 +686,13 @@ void ks__mag_cache_fini(struct ks_cache *c)
 	if (c->id >= KS_NR_CLASSES)
 		id_bits[c->id / 64] &= ~(1ul << (c->id % 64));
 	ks_unlock(&caches_lock);
+	ks_lock(&ks__meta_lock);
+	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
+		if (c->depot[i])
+			ks__meta_free(c->depot[i]);
+		c->depot[i] = NULL;
+	}
+	ks_unlock(&ks__meta_lock);
 }
 
 struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
@@ -673,8 +716,9 @@ size_t ks__mag_drain_depots(void)
 static void reap_cache(struct ks_cache *c)
 {
 	for (unsigned i = 0; i < ks_nr_nodes; i++) {
-		struct ks_depot *d = &c->depot[i];
-		depot_release(c, d, d->min_full, d->min_empty);
+		struct ks_depot *d = depot_if(c, i);
+		if (d)
+			depot_release(c, d, d->min_full, d->min_empty);
 	}
 	ks__slab_shrink(&c->sc);
 }
@@ -700,7 +744,8 @@ void ks__mag_lock_all(void)
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
 		for (unsigned i = 0; i < ks_nr_nodes; i++)
-			ks_lock(&c->depot[i].lock);
+			if (c->depot[i])
+				ks_lock(&c->depot[i]->lock);
 	}
 }
 
@@ -713,10 +758,12 @@ void ks__mag_unlock_all(bool child)
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
 		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+			if (!c->depot[i])
+				continue;
 			if (child)
-				ks_lock_reinit(&c->depot[i].lock);
+				ks_lock_reinit(&c->depot[i]->lock);
 			else
-				ks_unlock(&c->depot[i].lock);
+				ks_unlock(&c->depot[i]->lock);
 		}
 	}
 	if (!child) {

@@ -49,8 +49,13 @@ struct ks_cache {
 	struct ks_slab_cache sc;     /* first: the slab layer's part */
 	uint32_t id;                 /* slot in every thread's cpu caches */
 	bool magazines;              /* false for debug caches and magazines=0 */
+	unsigned magsize;            /* a new depot's first magazine size */
+	size_t node_max_full;        /* a depot's cap, but depot0's */
 	struct ks_list depot_link;   /* all ks_caches (magazine.c) */
-	struct ks_depot depot[KS_MAX_NODES];  /* one per slab node */
+	/* a depot per slab node, NULL until a thread of it trades ([0] is
+	 * depot0, always there); published like the slab nodes */
+	struct ks_depot *depot[KS_MAX_NODES];
+	struct ks_depot depot0;
 };
 
 #define KS_MAX_CACHE_IDS 4096

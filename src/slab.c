@@ -60,8 +60,11 @@
  *    takes from the calling thread's node, and a slab stays in the node
  *    that grew it, so an object freed by any thread goes back to its own
  *    slab's node.  Threads of different nodes never share a slab; with as
- *    many nodes as CPUs, no two threads running at once need to.  Single-
- *    threaded programs use node 0 only, and pay nothing for the others.
+ *    many nodes as CPUs, no two threads running at once need to.  Node 0
+ *    is part of the cache; another node of a cache is made the first time
+ *    a thread of that node allocates from it, from a small pool of
+ *    metadata blocks (ks__meta_alloc), so a single-threaded program, or a
+ *    cache only one thread uses, pays nothing for the other nodes.
  */
 #include "slab.h"
 #include "page_alloc.h"
@@ -73,23 +76,107 @@ struct ks_list ks_slab_caches = KS_LIST_INIT(ks_slab_caches);
 ks_lock_t ks_slab_caches_lock = KS_LOCK_INIT;
 unsigned ks_nr_nodes = 1;
 __thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
+ks_lock_t ks__meta_lock = KS_LOCK_INIT;
 
 void ks__slab_init_nodes(unsigned n)
 {
 	ks_nr_nodes = n < 1 ? 1 : n > KS_MAX_NODES ? KS_MAX_NODES : n;
 }
 
-/* The calling thread's node of SC. */
-static inline struct ks_slab_node *this_node(struct ks_slab_cache *sc)
+/* ---- per-node metadata -------------------------------------------------- */
+
+union meta_block {
+	union meta_block *next;      /* on the free list */
+	char bytes[KS_META_SIZE];
+} __attribute__((aligned(KS_CACHE_LINE)));
+
+static union meta_block meta_pool[64];   /* first, before any page: boot */
+static size_t meta_pool_used;
+static union meta_block *meta_free;
+
+/* Caller holds ks__meta_lock. */
+void *ks__meta_alloc(void)
 {
-	unsigned n = ks_tls_node;
-	return &sc->node[n < ks_nr_nodes ? n : 0];
+	union meta_block *b = meta_free;
+
+	if (!b && meta_pool_used < KS_ARRAY_SIZE(meta_pool))
+		b = &meta_pool[meta_pool_used++];
+	else if (!b) {
+		struct ks_page *pg = ks__pages_alloc(KS_GFP_HIGH, 0);
+		if (!pg)
+			return NULL;
+		pg->kind = KS_PG_RESERVED;   /* kslab's own, for good: free() refuses it */
+		b = ks_page_address(pg);
+		for (size_t i = 1; i < KS_PAGE_SIZE / sizeof(*b); i++) {
+			b[i].next = meta_free;
+			meta_free = &b[i];
+		}
+	} else {
+		meta_free = b->next;
+	}
+	memset(b, 0, sizeof(*b));
+	return b;
 }
 
+/* Caller holds ks__meta_lock. */
+void ks__meta_free(void *p)
+{
+	union meta_block *b = p;
+
+	b->next = meta_free;
+	meta_free = b;
+}
+
+static void node_init(struct ks_slab_node *nd, unsigned id)
+{
+	memset(nd, 0, sizeof(*nd));
+	ks_lock_reinit(&nd->lock);
+	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+		ks_list_init(&nd->partial[b]);
+	ks_list_init(&nd->full);
+	ks_list_init(&nd->empty);
+	nd->id = id;
+}
+
+_Static_assert(sizeof(struct ks_slab_node) <= KS_META_SIZE, "slab node too big");
+
+/* Node N of SC, made now (NULL if there is no memory for it). */
+static ks_noinline struct ks_slab_node *node_create(struct ks_slab_cache *sc, unsigned n)
+{
+	struct ks_slab_node *nd;
+
+	ks_lock(&ks__meta_lock);
+	nd = sc->node[n];
+	if (!nd && (nd = ks__meta_alloc()) != NULL) {
+		node_init(nd, n);
+		__atomic_store_n(&sc->node[n], nd, __ATOMIC_RELEASE);
+	}
+	ks_unlock(&ks__meta_lock);
+	return nd;
+}
+
+/* The calling thread's node of SC (node 0 if its own cannot be made). */
+static inline struct ks_slab_node *this_node(struct ks_slab_cache *sc)
+{
+	unsigned n = ks_tls_node < ks_nr_nodes ? ks_tls_node : 0;
+	struct ks_slab_node *nd = __atomic_load_n(&sc->node[n], __ATOMIC_ACQUIRE);
+
+	if (ks_unlikely(!nd) && !(nd = node_create(sc, n)))
+		nd = sc->node[0];
+	return nd;
+}
+
+/* The node of slab page PG (made when the slab was). */
 static inline struct ks_slab_node *node_of(struct ks_slab_cache *sc,
 					   const struct ks_page *pg)
 {
-	return &sc->node[pg->node];
+	return __atomic_load_n(&sc->node[pg->node], __ATOMIC_ACQUIRE);
+}
+
+/* Node I of SC, or NULL if no thread of it has used SC. */
+static inline struct ks_slab_node *node_if(struct ks_slab_cache *sc, unsigned i)
+{
+	return __atomic_load_n(&sc->node[i], __ATOMIC_ACQUIRE);
 }
 
 /* ---- geometry ----------------------------------------------------------- */
@@ -166,16 +253,9 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 		align = 8;
 	if ((flags & KS_CACHE_HWCACHE_ALIGN) && align < KS_CACHE_LINE)
 		align = KS_CACHE_LINE;    /* every object on its own lines */
-	memset(sc, 0, offsetof(struct ks_slab_cache, node));
-	for (unsigned i = 0; i < ks_nr_nodes; i++) {
-		struct ks_slab_node *nd = &sc->node[i];
-		memset(nd, 0, sizeof(*nd));
-		ks_lock_reinit(&nd->lock);
-		for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
-			ks_list_init(&nd->partial[b]);
-		ks_list_init(&nd->full);
-		ks_list_init(&nd->empty);
-	}
+	memset(sc, 0, sizeof(*sc));
+	node_init(&sc->node0, 0);
+	sc->node[0] = &sc->node0;
 	ks_list_init(&sc->link);
 	sc->object_size = size;
 	sc->align = align;
@@ -232,7 +312,7 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, struct ks_slab_node *
 		head[i].kind = KS_PG_SLAB;
 		head[i].cache = sc;
 		head[i].cc_off = sc->cc_off;
-		head[i].node = (uint8_t)(nd - sc->node);
+		head[i].node = (uint8_t)nd->id;
 		head[i].head_delta = (uint32_t)i;
 	}
 	head->order = (uint8_t)sc->order;
@@ -538,7 +618,9 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 
 	ks_list_init(&doomed);
 	for (unsigned i = 0; i < ks_nr_nodes; i++) {
-		struct ks_slab_node *nd = &sc->node[i];
+		struct ks_slab_node *nd = node_if(sc, i);
+		if (!nd)
+			continue;
 		ks_lock(&nd->lock);
 		while (!ks_list_empty(&nd->empty)) {
 			struct ks_list *l = nd->empty.next;
@@ -562,7 +644,9 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < ks_nr_nodes; i++) {
-		struct ks_slab_node *nd = &sc->node[i];
+		struct ks_slab_node *nd = node_if(sc, i);
+		if (!nd)
+			continue;
 		ks_lock(&nd->lock);
 		t->nr_partial += nd->nr_partial;
 		t->nr_full += nd->nr_full;
@@ -587,6 +671,13 @@ size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 	ks_lock(&ks_slab_caches_lock);
 	ks_list_del(&sc->link);
 	ks_unlock(&ks_slab_caches_lock);
+	ks_lock(&ks__meta_lock);
+	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
+		if (sc->node[i])
+			ks__meta_free(sc->node[i]);
+		sc->node[i] = NULL;
+	}
+	ks_unlock(&ks__meta_lock);
 	return 0;
 }
 
@@ -597,7 +688,8 @@ void ks__slab_lock_all(void)
 	ks_list_for_each(pos, &ks_slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		for (unsigned i = 0; i < ks_nr_nodes; i++)
-			ks_lock(&sc->node[i].lock);
+			if (sc->node[i])
+				ks_lock(&sc->node[i]->lock);
 	}
 }
 
@@ -608,10 +700,12 @@ void ks__slab_unlock_all(bool child)
 	ks_list_for_each(pos, &ks_slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+			if (!sc->node[i])
+				continue;
 			if (child)
-				ks_lock_reinit(&sc->node[i].lock);
+				ks_lock_reinit(&sc->node[i]->lock);
 			else
-				ks_unlock(&sc->node[i].lock);
+				ks_unlock(&sc->node[i]->lock);
 		}
 	}
 }
@@ -627,7 +721,7 @@ static int check_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
 	char *end = base + (size_t)sc->objs_per_slab * sc->size;
 
 	if (head->kind != KS_PG_SLAB || head->cache != sc || head->head_delta ||
-	    node_of(sc, head) != nd)
+	    head->node != nd->id)
 		broken++;
 	for (size_t i = 1; i < (1ul << sc->order); i++)
 		if (head[i].kind != KS_PG_SLAB || head[i].cache != sc ||
@@ -684,6 +778,7 @@ int ks__slab_check(struct ks_slab_cache *sc)
 	int broken = 0;
 
 	for (unsigned i = 0; i < ks_nr_nodes; i++)
-		broken += check_node(sc, &sc->node[i]);
+		if (node_if(sc, i))
+			broken += check_node(sc, node_if(sc, i));
 	return broken;
 }

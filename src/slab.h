@@ -14,7 +14,9 @@
 
 /* One node's share of a cache: the kernel's kmem_cache_node.  A slab
  * belongs to one node for its life (ks_page.node); threads allocate from
- * their own node's slabs and free to the object's. */
+ * their own node's slabs and free to the object's.  Node 0's is part of
+ * the cache; the others are made when a thread of their node first uses
+ * the cache (ks__slab_meta_alloc). */
 struct ks_slab_node {
 	ks_lock_t lock;              /* the lists, the counters, colour_next */
 	/* slabs with free and used objects, by fullness: partial[b] holds
@@ -25,6 +27,7 @@ struct ks_slab_node {
 	size_t nr_partial, nr_full, nr_empty;
 	size_t active_objs;          /* objects handed out (to magazines too) */
 	unsigned colour_next;
+	unsigned id;                 /* its index in the cache's node[] */
 	/* statistics, under lock */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
 } __attribute__((aligned(KS_CACHE_LINE)));
@@ -50,7 +53,10 @@ struct ks_slab_cache {
 	struct ks_list link;         /* all caches, for slabinfo */
 	void *owner;                 /* the layer above's object, opaque here */
 	char name[KS_CACHE_NAME_MAX];
-	struct ks_slab_node node[KS_MAX_NODES];  /* [0, ks_nr_nodes) in use */
+	/* the nodes, NULL until used ([0] is node0, always there); read
+	 * without a lock: a node, once published, stays until fini */
+	struct ks_slab_node *node[KS_MAX_NODES];
+	struct ks_slab_node node0;
 };
 
 /* Totals over a cache's nodes, each read under its lock. */
@@ -67,6 +73,15 @@ extern __thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
 /* Set the number of nodes (clamped to 1..KS_MAX_NODES), before any cache
  * exists. */
 void ks__slab_init_nodes(unsigned n);
+
+/* Per-node metadata (slab nodes, depots): zeroed, cache-line aligned
+ * blocks of up to KS_META_SIZE bytes, from a static pool and then from
+ * whole pages, never malloc; kept for reuse when freed.  ks__meta_lock
+ * serialises the creation of every cache's nodes (fork takes it first). */
+#define KS_META_SIZE 256
+void *ks__meta_alloc(void);
+void ks__meta_free(void *p);
+extern ks_lock_t ks__meta_lock;
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 			size_t align, unsigned long flags, void (*ctor)(void *));

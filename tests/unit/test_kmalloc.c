@@ -55,7 +55,7 @@ static void t_magazine_ladder(void)
 	for (int i = 0; i < 2000; i++)
 		ks__mag_free_slow(c, objs[i]);
 	/* full magazines reached this thread's node's depot, within its cap */
-	struct ks_depot *d = &c->depot[ks_tls_node];
+	struct ks_depot *d = c->depot[ks_tls_node];
 	CHECK(d->nr_full > 0);
 	CHECK(d->nr_full <= d->max_full);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
@@ -141,12 +141,12 @@ static void *thread_y(void *arg)
 	/* X's objects, freed here, go to X's node's depot, not ours */
 	for (int i = 0; i < NODE_OBJS; i++)
 		ks__mag_free_slow(c, nt.x_objs[i]);
-	CHECK(c->depot[nt.x_node].nr_full > 0);
-	CHECK_EQ(c->depot[nt.x_node].nr_full, c->depot[nt.x_node].max_full);
-	CHECK_EQ(c->depot[nt.y_node].nr_full, 0);
+	CHECK(c->depot[nt.x_node]->nr_full > 0);
+	CHECK_EQ(c->depot[nt.x_node]->nr_full, c->depot[nt.x_node]->max_full);
+	CHECK_EQ(c->depot[nt.y_node]->nr_full, 0);
 	for (int i = 0; i < NODE_OBJS; i++)
 		ks__mag_free_slow(c, own[i]);
-	CHECK(c->depot[nt.y_node].nr_full > 0);
+	CHECK(c->depot[nt.y_node]->nr_full > 0);
 	/* what our node's depot hands back is our node's */
 	for (int i = 0; i < NODE_OBJS; i++) {
 		own[i] = ks__mag_alloc_slow(c, 0);

@@ -27,35 +27,35 @@ static void t_list_transitions(void)
 
 	objs[0] = ks__slab_alloc(&sc, 0);
 	REQUIRE(objs[0] != NULL);
-	CHECK_EQ(sc.node[0].nr_partial, 1);
-	CHECK_EQ(sc.node[0].nr_full, 0);
+	CHECK_EQ(sc.node[0]->nr_partial, 1);
+	CHECK_EQ(sc.node[0]->nr_full, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	for (unsigned i = 1; i < n; i++) {
 		objs[i] = ks__slab_alloc(&sc, 0);
 		REQUIRE(objs[i] != NULL);
 		CHECK(head_of(objs[i]) == head_of(objs[0]));   /* partial first */
 	}
-	CHECK_EQ(sc.node[0].nr_full, 1);
-	CHECK_EQ(sc.node[0].nr_partial, 0);
+	CHECK_EQ(sc.node[0]->nr_full, 1);
+	CHECK_EQ(sc.node[0]->nr_partial, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	objs[n] = ks__slab_alloc(&sc, 0);                  /* a second slab */
 	CHECK(head_of(objs[n]) != head_of(objs[0]));
-	CHECK_EQ(sc.node[0].nr_full, 1);
-	CHECK_EQ(sc.node[0].nr_partial, 1);
+	CHECK_EQ(sc.node[0]->nr_full, 1);
+	CHECK_EQ(sc.node[0]->nr_partial, 1);
 	ks__slab_free(&sc, objs[0]);                       /* full -> partial */
-	CHECK_EQ(sc.node[0].nr_full, 0);
-	CHECK_EQ(sc.node[0].nr_partial, 2);
+	CHECK_EQ(sc.node[0]->nr_full, 0);
+	CHECK_EQ(sc.node[0]->nr_partial, 2);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	for (unsigned i = 1; i < n; i++)
 		ks__slab_free(&sc, objs[i]);                   /* partial -> empty */
-	CHECK_EQ(sc.node[0].nr_empty, 1);
-	CHECK_EQ(sc.node[0].nr_partial, 1);
+	CHECK_EQ(sc.node[0]->nr_empty, 1);
+	CHECK_EQ(sc.node[0]->nr_partial, 1);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks__slab_free(&sc, objs[n]);
-	CHECK_EQ(sc.node[0].nr_empty, 2);
-	CHECK_EQ(sc.node[0].active_objs, 0);
+	CHECK_EQ(sc.node[0]->nr_empty, 2);
+	CHECK_EQ(sc.node[0]->active_objs, 0);
 	CHECK_EQ(ks__slab_shrink(&sc), 2u << sc.order);
-	CHECK_EQ(sc.node[0].nr_empty, 0);
+	CHECK_EQ(sc.node[0]->nr_empty, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
 }
@@ -127,13 +127,13 @@ static void t_bulk_and_order(void)
 	size_t slab = KS_PAGE_SIZE << sc.order;
 	CHECK((slab - sc.objs_per_slab * sc.size) * 8 <= slab);
 	CHECK_EQ(ks__slab_alloc_bulk(&sc, 0, 300, objs), 300);
-	CHECK_EQ(sc.node[0].active_objs, 300);
+	CHECK_EQ(sc.node[0]->active_objs, 300);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	for (int i = 0; i < 300; i++)
 		CHECK(ks__slab_object_start(&sc, objs[i]) == objs[i]);
 	CHECK(ks__slab_object_start(&sc, (char *)objs[0] + 8) == NULL);
 	ks__slab_free_bulk(&sc, 300, objs);
-	CHECK_EQ(sc.node[0].active_objs, 0);
+	CHECK_EQ(sc.node[0]->active_objs, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 }
 
@@ -189,17 +189,17 @@ static void t_nodes(void)
 	CHECK(head_of(a) != head_of(b));                /* no shared slab */
 	CHECK_EQ(head_of(a)->node, 0);
 	CHECK_EQ(head_of(b)->node, 1);
-	CHECK_EQ(sc.node[0].active_objs, 1);
-	CHECK_EQ(sc.node[1].active_objs, 1);
+	CHECK_EQ(sc.node[0]->active_objs, 1);
+	CHECK_EQ(sc.node[1]->active_objs, 1);
 	/* a thread of node 2 frees both: each goes back to its own node */
 	ks_tls_node = 2;
 	void *pair[2] = { a, b };
 	ks__slab_free_bulk(&sc, 2, pair);
-	CHECK_EQ(sc.node[0].active_objs, 0);
-	CHECK_EQ(sc.node[1].active_objs, 0);
-	CHECK_EQ(sc.node[0].nr_empty, 1);
-	CHECK_EQ(sc.node[1].nr_empty, 1);
-	CHECK_EQ(sc.node[2].nr_empty + sc.node[2].nr_partial + sc.node[2].nr_full, 0);
+	CHECK_EQ(sc.node[0]->active_objs, 0);
+	CHECK_EQ(sc.node[1]->active_objs, 0);
+	CHECK_EQ(sc.node[0]->nr_empty, 1);
+	CHECK_EQ(sc.node[1]->nr_empty, 1);
+	CHECK(sc.node[2] == NULL);       /* no thread of node 2 allocated */
 	/* node 0 allocates from its own slab again, never from node 1's */
 	void *c = alloc_on(&sc, 0);
 	CHECK(head_of(c) == head_of(a));
@@ -211,17 +211,17 @@ static void t_nodes(void)
 		CHECK_EQ(head_of(objs[i])->node, (unsigned)i % 3);
 	}
 	for (unsigned n = 0; n < 3; n++)
-		CHECK_EQ(sc.node[n].active_objs, 100);
+		CHECK_EQ(sc.node[n]->active_objs, 100);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks_tls_node = 1;
 	ks__slab_free_bulk(&sc, 300, objs);
 	for (unsigned n = 0; n < 3; n++)
-		CHECK_EQ(sc.node[n].active_objs, 0);
+		CHECK_EQ(sc.node[n]->active_objs, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks_tls_node = 0;
 	CHECK(ks__slab_shrink(&sc) > 0);
 	for (unsigned n = 0; n < 3; n++)
-		CHECK_EQ(sc.node[n].nr_empty, 0);
+		CHECK_EQ(sc.node[n]->nr_empty, 0);
 	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
 }
 
