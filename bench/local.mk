@@ -11,6 +11,8 @@
 #                        under kslab, glibc, jemalloc, mimalloc, tcmalloc;
 #                        writes bench/results/ and bench/RESULTS.md
 #   make bench-callgrind instructions per malloc+free pair (bench/callgrind.sh)
+#   make bench-scaling   the thread patterns, 1 and 2 threads and 2
+#                        processes, interleaved rounds (bench/scaling.sh)
 
 BENCH_WORKLOADS = \
 	bench/workloads/larson \
@@ -56,7 +58,7 @@ bench_gbench_micro_kslab_SOURCES = $(BENCH_GBENCH_SRC)
 bench_gbench_micro_kslab_CPPFLAGS = $(AM_CPPFLAGS) -DKSB_WITH_KSLAB
 bench_gbench_micro_kslab_LDADD = libkslab.la -lbenchmark -lpthread
 
-EXTRA_DIST += bench/compare.sh bench/callgrind.sh bench/lib.sh bench/report.py \
+EXTRA_DIST += bench/compare.sh bench/callgrind.sh bench/scaling.sh bench/lib.sh bench/report.py \
 	bench/glibc-malloc.c bench/README.md \
 	bench/real/python-workload.py \
 	bench/real/sqlite.sh bench/real/redis.sh bench/RESULTS.md
@@ -89,4 +91,7 @@ bench-compare: bench
 bench-callgrind: bench
 	bash $(top_srcdir)/bench/callgrind.sh --builddir "$(abs_top_builddir)"
 
-.PHONY: bench bench-compare bench-callgrind lib_LTLIBRARIES-bench
+bench-scaling: bench
+	bash $(top_srcdir)/bench/scaling.sh --builddir "$(abs_top_builddir)"
+
+.PHONY: bench bench-compare bench-callgrind bench-scaling lib_LTLIBRARIES-bench
