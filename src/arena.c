@@ -59,6 +59,7 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	sec->base = base;
 	sec->zone = zone;
 	sec->first_pfn = KS_SECTION_RESERVED;
+	sec->next_pfn = KS_SECTION_RESERVED;
 	sec->free_pages = 0;
 	ks_list_init(&sec->link);
 

@@ -52,6 +52,8 @@ struct ks_section {
 	uintptr_t base;
 	unsigned zone;
 	unsigned first_pfn;          /* first page not reserved */
+	unsigned next_pfn;           /* first page not yet on a free list
+	                                (buddy.c, deferred population) */
 	size_t free_pages;           /* maintained by the buddy layer */
 };
 

@@ -31,6 +31,15 @@
  * allocator (page_alloc.c) chooses the zone and grows it; this file only
  * manages what a zone has.
  *
+ * Deferred population.  A new section's max-order blocks are not put on
+ * the lists at once but one at a time, when an allocation finds nothing
+ * on its own type's lists (the kernel's deferred struct page init): a
+ * free block is known by its head descriptor, and writing the heads and
+ * pageblock types of a whole 64 MiB section would make 30-odd descriptor
+ * pages resident (120 KiB) in a program that uses a few pages.  Pages
+ * not yet on a list count as free (free_pages, deferred_pages), clean and
+ * purged.
+ *
  * Purging also hands back the descriptor pages of a free block's tail
  * pages (all but the page holding the head's descriptor): a zeroed
  * descriptor says KS_PG_NONE, which is what a free block's tail must say,
@@ -143,9 +152,42 @@ static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
 	pg->kind = KS_PG_NONE;
 }
 
-/* A free block for type MT of at least ORDER: its own type's smallest, or
- * the other type's largest (claiming its pageblocks when it is big).
- * Caller holds z->lock. */
+/* Put the next max-order block of SEC, typed MT, on the lists.  Caller
+ * holds z->lock; SEC has one (next_pfn < KS_SECTION_PAGES). */
+static struct ks_page *populate_locked(struct ks_zone *z, struct ks_section *sec,
+				       unsigned mt)
+{
+	struct ks_page *pg = (struct ks_page *)sec->base + sec->next_pfn;
+	size_t n = 1ul << KS_MAX_ORDER;
+
+	sec->next_pfn += (unsigned)n;
+	z->deferred_pages -= n;
+	z->free_pages -= n;             /* area_add counts them again */
+	sec->free_pages -= n;
+	set_pageblock_type(pg, KS_MAX_ORDER, mt);
+	area_add(z, pg, KS_MAX_ORDER, KS_PF_CLEAN | KS_PF_PURGED, 0);
+	return pg;
+}
+
+/* A fresh max-order block for type MT from the first section that has
+ * one, or NULL.  Caller holds z->lock. */
+static struct ks_page *populate_any_locked(struct ks_zone *z, unsigned mt)
+{
+	struct ks_list *pos;
+
+	if (!z->deferred_pages)
+		return NULL;
+	ks_list_for_each(pos, &z->sections) {
+		struct ks_section *sec = ks_list_entry(pos, struct ks_section, link);
+		if (sec->next_pfn < KS_SECTION_PAGES)
+			return populate_locked(z, sec, mt);
+	}
+	return NULL;
+}
+
+/* A free block for type MT of at least ORDER: its own type's smallest, a
+ * fresh block, or the other type's largest (claiming its pageblocks when
+ * it is big).  Caller holds z->lock. */
 static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt,
 				  unsigned *found)
 {
@@ -159,6 +201,10 @@ static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt
 						     struct ks_page, lru);
 			}
 		}
+	}
+	if ((pg = populate_any_locked(z, mt)) != NULL) {
+		*found = KS_MAX_ORDER;
+		return pg;
 	}
 	for (unsigned o = KS_MAX_ORDER + 1; o-- > order;) {
 		for (unsigned t = 0; t < KS_NR_MT * 2; t++) {
@@ -239,15 +285,17 @@ void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec)
 
 	ks_lock(&z->lock);
 	ks_list_add_tail(&sec->link, &z->sections);
-	while (pfn < KS_SECTION_PAGES) {
+	/* the blocks below the first max-order boundary go on the lists; the
+	 * rest wait for populate_locked */
+	while (pfn & ((1ul << KS_MAX_ORDER) - 1)) {
 		unsigned order = (unsigned)__builtin_ctzl(pfn);
-		if (order > KS_MAX_ORDER)
-			order = KS_MAX_ORDER;
-		while (pfn + (1ul << order) > KS_SECTION_PAGES)
-			order--;
 		area_add(z, base + pfn, order, KS_PF_CLEAN | KS_PF_PURGED, 0);
 		pfn += 1ul << order;
 	}
+	sec->next_pfn = (unsigned)pfn;
+	z->deferred_pages += KS_SECTION_PAGES - pfn;
+	z->free_pages += KS_SECTION_PAGES - pfn;
+	sec->free_pages += KS_SECTION_PAGES - pfn;
 	z->managed_pages += KS_SECTION_PAGES - sec->first_pfn;
 	set_wmarks(z);
 	ks_unlock(&z->lock);
@@ -360,7 +408,7 @@ static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 static int check_zone(struct ks_zone *z)
 {
 	int broken = 0;
-	size_t free_pages = 0, dirty = 0, sec_free = 0;
+	size_t free_pages = 0, dirty = 0, sec_free = 0, deferred = 0;
 	struct ks_list *pos;
 
 	ks_lock(&z->lock);
@@ -371,10 +419,16 @@ static int check_zone(struct ks_zone *z)
 		if (n != z->nr_free[o])
 			broken++;
 	}
-	ks_list_for_each(pos, &z->sections)
-		sec_free += ks_list_entry(pos, struct ks_section, link)->free_pages;
-	if (free_pages != z->free_pages || dirty != z->dirty_pages ||
-	    sec_free != z->free_pages || z->free_pages > z->managed_pages)
+	ks_list_for_each(pos, &z->sections) {
+		struct ks_section *sec = ks_list_entry(pos, struct ks_section, link);
+		sec_free += sec->free_pages;
+		deferred += KS_SECTION_PAGES - sec->next_pfn;
+		if (sec->next_pfn & ((1ul << KS_MAX_ORDER) - 1))
+			broken++;
+	}
+	if (free_pages + z->deferred_pages != z->free_pages || dirty != z->dirty_pages ||
+	    sec_free != z->free_pages || deferred != z->deferred_pages ||
+	    z->free_pages > z->managed_pages)
 		broken++;
 	ks_unlock(&z->lock);
 	return broken;
@@ -422,6 +476,8 @@ bool ks__buddy_claim(struct ks_page *pg)
 	uint64_t stamp;
 
 	ks_lock(&z->lock);
+	while (pfn >= ks_page_section(pg)->next_pfn)   /* not on a list yet */
+		populate_locked(z, ks_page_section(pg), KS_MT_LARGE);
 	for (order = 0; order < KS_NR_ORDERS; order++) {
 		hp = pfn & ~((1ul << order) - 1);
 		if (base[hp].kind == KS_PG_BUDDY && base[hp].order >= order) {

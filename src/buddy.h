@@ -24,6 +24,7 @@ struct ks_zone {
 	size_t nr_free_mt[KS_NR_MT][KS_NR_ORDERS];
 	uint64_t nr_steal;                    /* fallbacks to the other type */
 	size_t free_pages;                    /* pages in free blocks */
+	size_t deferred_pages;                /* of those, not yet on a list */
 	size_t dirty_pages;                   /* free pages not yet purged */
 	size_t managed_pages;                 /* pages of its sections */
 	size_t wmark[KS_NR_WMARKS];

@@ -328,6 +328,8 @@ void ks__buddyinfo(int fd)
 		int len;
 		ks_lock(&ks_zones[z].lock);
 		memcpy(n, ks_zones[z].nr_free, sizeof(n));   /* both groups */
+		/* blocks not yet on a list are free max-order blocks too */
+		n[KS_MAX_ORDER] += ks_zones[z].deferred_pages >> KS_MAX_ORDER;
 		ks_unlock(&ks_zones[z].lock);
 		len = ks__snprintf(line, sizeof(line), "  buddyinfo zone %-7s", ks_zones[z].name);
 		for (unsigned o = 0; o < KS_NR_ORDERS && len < (int)sizeof(line) - 10; o++)

@@ -11,6 +11,8 @@
 #include "buddy.h"
 #include "page_alloc.h"
 #include "init.h"
+#include "os.h"
+#include <sys/mman.h>
 
 struct block { struct ks_page *pg; unsigned order; };
 
@@ -20,6 +22,8 @@ static size_t snapshot(size_t nr_free[KS_NR_ORDERS])
 	ks_lock(&z->lock);
 	for (unsigned o = 0; o < KS_NR_ORDERS; o++)
 		nr_free[o] = z->nr_free[o];
+	/* blocks a section has not put on the lists yet are max-order ones */
+	nr_free[KS_MAX_ORDER] += z->deferred_pages >> KS_MAX_ORDER;
 	size_t free_pages = z->free_pages;
 	ks_unlock(&z->lock);
 	return free_pages;
@@ -231,7 +235,56 @@ static void t_grouping(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
+/* A section's max-order blocks reach the lists one at a time, when an
+ * allocation finds none; a claim of a page not on a list yet populates
+ * up to it.  Their descriptors stay untouched (not resident) till then. */
+static void t_deferred(void)
+{
+	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	struct ks_page *taken[64];
+	size_t ntaken = 0;
+	ks_boot();
+	ks__pages_free(ks__pages_alloc(0, 0), 0);      /* a section exists */
+	REQUIRE(z->deferred_pages > (4ul << KS_MAX_ORDER));
+	/* empty the lists of max-order blocks: the next one is populated */
+	ks_lock(&z->lock);
+	size_t listed = z->nr_free[KS_MAX_ORDER];
+	ks_unlock(&z->lock);
+	REQUIRE(listed < KS_ARRAY_SIZE(taken) - 2);
+	for (size_t i = 0; i < listed; i++)
+		REQUIRE((taken[ntaken++] = ks__pages_alloc(0, KS_MAX_ORDER)) != NULL);
+	size_t deferred0 = z->deferred_pages;
+	struct ks_page *fresh = ks__pages_alloc(0, KS_MAX_ORDER);
+	REQUIRE(fresh != NULL);
+	taken[ntaken++] = fresh;
+	CHECK_EQ(z->deferred_pages, deferred0 - (1ul << KS_MAX_ORDER));
+	struct ks_section *sec = ks_page_section(fresh);
+	CHECK_EQ(ks_page_pfn(fresh), sec->next_pfn - (1ul << KS_MAX_ORDER));
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* the descriptor page of a block three blocks on is not resident */
+	struct ks_page *far = (struct ks_page *)sec->base + sec->next_pfn +
+			      (3ul << KS_MAX_ORDER);
+	uintptr_t dpage = (uintptr_t)far & ~(uintptr_t)(ks_os_page_size - 1);
+	unsigned char vec = 0;
+	if (ks_page_pfn(far) < KS_SECTION_PAGES &&
+	    mincore((void *)dpage, ks_os_page_size, &vec) == 0)
+		CHECK_EQ(vec & 1, 0);
+	/* claim a page past next_pfn: populated up to it, then handed out */
+	if (ks_page_pfn(far) < KS_SECTION_PAGES) {
+		unsigned next0 = sec->next_pfn;
+		CHECK(ks__buddy_claim(far + 5));
+		CHECK_EQ(sec->next_pfn, next0 + (4u << KS_MAX_ORDER));
+		CHECK_EQ(ks__buddy_check(), 0);
+		(far + 5)->kind = KS_PG_PAGES;
+		ks__pages_free(far + 5, 0);
+	}
+	while (ntaken)
+		ks__pages_free(taken[--ntaken], KS_MAX_ORDER);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "deferred", t_deferred },
 	{ "grouping", t_grouping },
 	{ "random_model", t_random_model },
 	{ "split_and_merge", t_split_and_merge },
