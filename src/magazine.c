@@ -167,6 +167,12 @@ static void depot_init(struct ks_cache *c, struct ks_depot *d)
 	d->max_full = c->node_max_full;
 }
 
+static void depot_init_meta(void *block, void *c, unsigned n)
+{
+	(void)n;
+	depot_init(c, block);
+}
+
 _Static_assert(sizeof(struct ks_depot) <= KS_META_SIZE, "depot too big");
 
 /* Node N's depot of C, made now if no thread of N has traded yet (node
@@ -177,13 +183,7 @@ static struct ks_depot *depot_of(struct ks_cache *c, unsigned n)
 
 	if (ks_likely(d))
 		return d;
-	ks_lock(&ks__meta_lock);
-	d = c->depot[n];
-	if (!d && (d = ks__meta_alloc()) != NULL) {
-		depot_init(c, d);
-		__atomic_store_n(&c->depot[n], d, __ATOMIC_RELEASE);
-	}
-	ks_unlock(&ks__meta_lock);
+	d = ks__meta_get((ks_meta_slot *)&c->depot[n], depot_init_meta, c, n);
 	return d ? d : c->depot[0];
 }
 
@@ -686,13 +686,7 @@ void ks__mag_cache_fini(struct ks_cache *c)
 	if (c->id >= KS_NR_CLASSES)
 		id_bits[c->id / 64] &= ~(1ul << (c->id % 64));
 	ks_unlock(&caches_lock);
-	ks_lock(&ks__meta_lock);
-	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
-		if (c->depot[i])
-			ks__meta_free(c->depot[i]);
-		c->depot[i] = NULL;
-	}
-	ks_unlock(&ks__meta_lock);
+	ks__meta_put_nodes((ks_meta_slot *)c->depot);
 }
 
 struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)

@@ -118,13 +118,33 @@ void *ks__meta_alloc(void)
 	return b;
 }
 
-/* Caller holds ks__meta_lock. */
-void ks__meta_free(void *p)
+void ks__meta_put_nodes(ks_meta_slot *slots)
 {
-	union meta_block *b = p;
+	ks_lock(&ks__meta_lock);
+	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
+		union meta_block *b = slots[i];
+		if (b) {
+			b->next = meta_free;
+			meta_free = b;
+		}
+		slots[i] = NULL;
+	}
+	ks_unlock(&ks__meta_lock);
+}
 
-	b->next = meta_free;
-	meta_free = b;
+void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsigned n),
+		   void *arg, unsigned n)
+{
+	void *b;
+
+	ks_lock(&ks__meta_lock);
+	b = *slot;
+	if (!b && (b = ks__meta_alloc()) != NULL) {
+		init(b, arg, n);
+		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
+	}
+	ks_unlock(&ks__meta_lock);
+	return b;
 }
 
 static void node_init(struct ks_slab_node *nd, unsigned id)
@@ -140,19 +160,16 @@ static void node_init(struct ks_slab_node *nd, unsigned id)
 
 _Static_assert(sizeof(struct ks_slab_node) <= KS_META_SIZE, "slab node too big");
 
+static void node_init_meta(void *block, void *sc, unsigned n)
+{
+	(void)sc;
+	node_init(block, n);
+}
+
 /* Node N of SC, made now (NULL if there is no memory for it). */
 static ks_noinline struct ks_slab_node *node_create(struct ks_slab_cache *sc, unsigned n)
 {
-	struct ks_slab_node *nd;
-
-	ks_lock(&ks__meta_lock);
-	nd = sc->node[n];
-	if (!nd && (nd = ks__meta_alloc()) != NULL) {
-		node_init(nd, n);
-		__atomic_store_n(&sc->node[n], nd, __ATOMIC_RELEASE);
-	}
-	ks_unlock(&ks__meta_lock);
-	return nd;
+	return ks__meta_get((ks_meta_slot *)&sc->node[n], node_init_meta, sc, n);
 }
 
 /* The calling thread's node of SC (node 0 if its own cannot be made). */
@@ -671,13 +688,7 @@ size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 	ks_lock(&ks_slab_caches_lock);
 	ks_list_del(&sc->link);
 	ks_unlock(&ks_slab_caches_lock);
-	ks_lock(&ks__meta_lock);
-	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
-		if (sc->node[i])
-			ks__meta_free(sc->node[i]);
-		sc->node[i] = NULL;
-	}
-	ks_unlock(&ks__meta_lock);
+	ks__meta_put_nodes((ks_meta_slot *)sc->node);
 	return 0;
 }
 

@@ -80,8 +80,17 @@ void ks__slab_init_nodes(unsigned n);
  * serialises the creation of every cache's nodes (fork takes it first). */
 #define KS_META_SIZE 256
 void *ks__meta_alloc(void);
-void ks__meta_free(void *p);
 extern ks_lock_t ks__meta_lock;
+/* The block *SLOT points to, or, if it is NULL, a new one filled by
+ * INIT(block, ARG, N) and published to readers that load *SLOT with
+ * acquire and take no lock; NULL if there is no memory.  SLOT is a
+ * node[] or depot[] entry, whatever its pointer type. */
+typedef void *ks_meta_slot __attribute__((may_alias));
+void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsigned n),
+		   void *arg, unsigned n);
+/* Free the blocks of SLOTS[1..KS_MAX_NODES) (slot 0 is part of its owner)
+ * and clear them, when their cache goes. */
+void ks__meta_put_nodes(ks_meta_slot *slots);
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 			size_t align, unsigned long flags, void (*ctor)(void *));

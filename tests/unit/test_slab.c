@@ -222,6 +222,18 @@ static void t_nodes(void)
 	CHECK(ks__slab_shrink(&sc) > 0);
 	for (unsigned n = 0; n < 3; n++)
 		CHECK_EQ(sc.node[n]->nr_empty, 0);
+	struct ks_slab_node *old2 = sc.node[2];
+	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK(sc.node[1] == NULL && sc.node[2] == NULL);   /* given back */
+	/* a new cache's node 1 reuses the block given back last */
+	REQUIRE(ks__slab_cache_init(&sc, "t-nodes2", 96, 0, 0, NULL) == 0);
+	void *d = alloc_on(&sc, 1);
+	REQUIRE(d != NULL);
+	CHECK(sc.node[1] == old2);
+	CHECK_EQ(head_of(d)->node, 1);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	ks__slab_free(&sc, d);
+	ks_tls_node = 0;
 	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
 }
 
