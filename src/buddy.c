@@ -464,10 +464,10 @@ void ks__buddy_unlock_all(bool reinit)
 }
 
 /* Take the single page PG out of the free block that holds it, giving the
- * rest of the block back as smaller blocks.  False if PG is not free. */
-bool ks__buddy_claim(struct ks_page *pg)
+ * rest of the block back as smaller blocks.  False if PG is not free.
+ * Caller holds z->lock. */
+static bool claim_locked(struct ks_zone *z, struct ks_page *pg)
 {
-	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
 	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
 	size_t pfn = ks_page_pfn(pg), hp = 0;
 	struct ks_page *head = NULL;
@@ -475,7 +475,6 @@ bool ks__buddy_claim(struct ks_page *pg)
 	uint8_t flags;
 	uint64_t stamp;
 
-	ks_lock(&z->lock);
 	while (pfn >= ks_page_section(pg)->next_pfn)   /* not on a list yet */
 		populate_locked(z, ks_page_section(pg), KS_MT_LARGE);
 	for (order = 0; order < KS_NR_ORDERS; order++) {
@@ -485,10 +484,8 @@ bool ks__buddy_claim(struct ks_page *pg)
 			break;
 		}
 	}
-	if (!head || pfn < KS_SECTION_RESERVED) {
-		ks_unlock(&z->lock);
+	if (!head || pfn < KS_SECTION_RESERVED)
 		return false;
-	}
 	order = head->order;
 	flags = head->flags;
 	stamp = head->free_stamp;
@@ -502,8 +499,53 @@ bool ks__buddy_claim(struct ks_page *pg)
 			area_add(z, base + hp + (1ul << order), order, flags, stamp);
 		}
 	}
-	ks_unlock(&z->lock);
 	pg->flags = 0;
 	pg->kind = KS_PG_NONE;
 	return true;
+}
+
+/* Free the pages [PG, PG + NR) of one section as the aligned blocks they
+ * split into.  Caller holds z->lock. */
+static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
+			      uint64_t stamp)
+{
+	while (nr) {
+		size_t pfn = ks_page_pfn(pg);
+		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
+		if (order > KS_MAX_ORDER)
+			order = KS_MAX_ORDER;
+		while ((1ul << order) > nr)
+			order--;
+		KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_RESERVED);
+		pg->kind = KS_PG_NONE;
+		pg->cache = NULL;
+		pg->cc_off = 0;
+		free_locked(z, pg, order, 0, stamp);
+		pg += 1ul << order;
+		nr -= 1ul << order;
+	}
+}
+
+void ks__buddy_free_range(struct ks_page *pg, size_t nr)
+{
+	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
+	uint64_t now = ks__clock_ms();
+
+	ks_lock(&z->lock);
+	free_range_locked(z, pg, nr, now);
+	ks_unlock(&z->lock);
+}
+
+bool ks__buddy_claim_range(struct ks_page *first, size_t nr)
+{
+	struct ks_zone *z = &ks_zones[ks_page_section(first)->zone];
+	size_t got = 0;
+
+	ks_lock(&z->lock);
+	while (got < nr && claim_locked(z, first + got))
+		got++;
+	if (got < nr && got)          /* not all free: give back what was taken */
+		free_range_locked(z, first, got, ks__clock_ms());
+	ks_unlock(&z->lock);
+	return got == nr;
 }

@@ -49,7 +49,12 @@ void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec);
  * keeping KEEP_PAGES dirty pages warm per zone.  Returns bytes purged. */
 size_t ks__buddy_purge(uint64_t cutoff_ms, size_t keep_pages, bool lazy);
 size_t ks__buddy_free_bytes(void);
-bool ks__buddy_claim(struct ks_page *pg);
+/* Take the NR pages from FIRST (one section) out of the free blocks that
+ * hold them, if every one is free; false, and nothing taken, if not. */
+bool ks__buddy_claim_range(struct ks_page *first, size_t nr);
+/* Give back the pages [PG, PG + NR) of one section, dirty, as the aligned
+ * blocks they split into, under one lock. */
+void ks__buddy_free_range(struct ks_page *pg, size_t nr);
 int ks__buddy_check(void);
 /* The lock order's zone part, for fork. */
 void ks__buddy_lock_all(void);

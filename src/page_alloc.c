@@ -168,20 +168,13 @@ bool ks__pages_decay(void)
 	return true;
 }
 
-/* Free the pages [pfn, pfn + nr) of PG's section as aligned blocks. */
+/* Free the pages [pfn, pfn + nr) of PG's section, as aligned blocks, in
+ * one visit to the zone. */
 static void free_range(struct ks_page *pg, size_t nr)
 {
-	while (nr) {
-		size_t pfn = ks_page_pfn(pg);
-		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
-		if (order > KS_MAX_ORDER)
-			order = KS_MAX_ORDER;
-		while ((1ul << order) > nr)
-			order--;
-		ks__pages_free(pg, order);
-		pg += 1ul << order;
-		nr -= 1ul << order;
-	}
+	ks__buddy_free_range(pg, nr);
+	if (!ks__pages_decay())
+		dirty_limit();
 }
 
 static void mark_tails(struct ks_page *head, size_t from, size_t nr, uint8_t kind)
@@ -226,8 +219,6 @@ void ks__pages_shrink_exact(struct ks_page *pg, size_t nr)
 	pg->nr_pages = nr;
 }
 
-static bool take_free_page_run(struct ks_page *first, size_t want);
-
 bool ks__pages_grow_exact(struct ks_page *pg, size_t nr)
 {
 	size_t have = pg->nr_pages;
@@ -236,28 +227,9 @@ bool ks__pages_grow_exact(struct ks_page *pg, size_t nr)
 		return true;
 	if (ks_page_pfn(pg) + nr > KS_SECTION_PAGES)
 		return false;
-	if (!take_free_page_run(pg + have, nr - have))
+	if (!ks__buddy_claim_range(pg + have, nr - have))
 		return false;
 	mark_tails(pg, have, nr, KS_PG_TAIL);
 	pg->nr_pages = nr;
 	return true;
-}
-
-/* Claim the WANT pages starting at FIRST if every one is free, a page at a
- * time through the buddy layer; on a miss, give back what was claimed. */
-static bool take_free_page_run(struct ks_page *first, size_t want)
-{
-	size_t got = 0;
-
-	while (got < want) {
-		struct ks_page *pg = first + got;
-		if (!ks__buddy_claim(pg))
-			break;
-		got++;
-	}
-	if (got == want)
-		return true;
-	if (got)
-		free_range(first, got);
-	return false;
 }

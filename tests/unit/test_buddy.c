@@ -272,7 +272,7 @@ static void t_deferred(void)
 	/* claim a page past next_pfn: populated up to it, then handed out */
 	if (ks_page_pfn(far) < KS_SECTION_PAGES) {
 		unsigned next0 = sec->next_pfn;
-		CHECK(ks__buddy_claim(far + 5));
+		CHECK(ks__buddy_claim_range(far + 5, 1));
 		CHECK_EQ(sec->next_pfn, next0 + (4u << KS_MAX_ORDER));
 		CHECK_EQ(ks__buddy_check(), 0);
 		(far + 5)->kind = KS_PG_PAGES;
