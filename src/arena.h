@@ -11,7 +11,8 @@ enum ks_page_kind {
 	KS_PG_SLAB,       /* a page of a slab (head_delta leads to its head) */
 	KS_PG_PAGES,      /* page API block: head of ks_alloc_pages memory */
 	KS_PG_LARGE,      /* a large malloc block (kmalloc page path) */
-	KS_PG_TAIL,       /* a later page of a PAGES or LARGE block */
+	KS_PG_TAIL,       /* a later page of a ks_alloc_pages block (exact and
+	                     LARGE blocks leave their tails unwritten) */
 };
 
 /* ks_page.flags */

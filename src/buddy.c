@@ -222,31 +222,6 @@ static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt
 	return NULL;
 }
 
-struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt)
-{
-	struct ks_page *pg;
-	unsigned o;
-	uint8_t flags;
-
-	ks_lock(&z->lock);
-	pg = find_block(z, order, mt, &o);
-	if (!pg) {
-		ks_unlock(&z->lock);
-		return NULL;
-	}
-	flags = pg->flags;
-	area_del(z, pg, o);
-	while (o > order) {             /* expand(): halves go back down */
-		o--;
-		area_add(z, pg + (1ul << o), o, flags, pg->free_stamp);
-	}
-	ks_unlock(&z->lock);
-	pg->order = (uint8_t)order;
-	pg->flags = flags & KS_PF_CLEAN;
-	pg->head_delta = 0;
-	return pg;
-}
-
 /* Merge PG (2^order pages, not on any list) with its free buddies and put
  * the result on its free list.  Caller holds z->lock. */
 static void free_locked(struct ks_zone *z, struct ks_page *pg, unsigned order,
@@ -266,6 +241,57 @@ static void free_locked(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	}
 	area_add(z, base + pfn, order, flags, stamp);
 }
+
+/* Free the pages [PG, PG + NR) of one section as the aligned blocks they
+ * split into, with FLAGS (KS_PF_CLEAN, KS_PF_PURGED).  Caller holds
+ * z->lock. */
+static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
+			      uint8_t flags, uint64_t stamp)
+{
+	while (nr) {
+		size_t pfn = ks_page_pfn(pg);
+		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
+		if (order > KS_MAX_ORDER)
+			order = KS_MAX_ORDER;
+		while ((1ul << order) > nr)
+			order--;
+		KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_RESERVED);
+		pg->kind = KS_PG_NONE;
+		pg->cache = NULL;
+		pg->cc_off = 0;
+		free_locked(z, pg, order, flags, stamp);
+		pg += 1ul << order;
+		nr -= 1ul << order;
+	}
+}
+
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt, size_t keep)
+{
+	struct ks_page *pg;
+	unsigned o;
+	uint8_t flags;
+
+	ks_lock(&z->lock);
+	pg = find_block(z, order, mt, &o);
+	if (!pg) {
+		ks_unlock(&z->lock);
+		return NULL;
+	}
+	flags = pg->flags;
+	area_del(z, pg, o);
+	while (o > order) {             /* expand(): halves go back down */
+		o--;
+		area_add(z, pg + (1ul << o), o, flags, pg->free_stamp);
+	}
+	if (keep < (1ul << order))      /* an exact block: the tail goes back */
+		free_range_locked(z, pg + keep, (1ul << order) - keep, flags, pg->free_stamp);
+	ks_unlock(&z->lock);
+	pg->order = (uint8_t)order;
+	pg->flags = flags & KS_PF_CLEAN;
+	pg->head_delta = 0;
+	return pg;
+}
+
 
 void ks__buddy_free(struct ks_page *pg, unsigned order)
 {
@@ -504,27 +530,6 @@ static bool claim_locked(struct ks_zone *z, struct ks_page *pg)
 	return true;
 }
 
-/* Free the pages [PG, PG + NR) of one section as the aligned blocks they
- * split into.  Caller holds z->lock. */
-static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
-			      uint64_t stamp)
-{
-	while (nr) {
-		size_t pfn = ks_page_pfn(pg);
-		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
-		if (order > KS_MAX_ORDER)
-			order = KS_MAX_ORDER;
-		while ((1ul << order) > nr)
-			order--;
-		KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_RESERVED);
-		pg->kind = KS_PG_NONE;
-		pg->cache = NULL;
-		pg->cc_off = 0;
-		free_locked(z, pg, order, 0, stamp);
-		pg += 1ul << order;
-		nr -= 1ul << order;
-	}
-}
 
 void ks__buddy_free_range(struct ks_page *pg, size_t nr)
 {
@@ -532,7 +537,7 @@ void ks__buddy_free_range(struct ks_page *pg, size_t nr)
 	uint64_t now = ks__clock_ms();
 
 	ks_lock(&z->lock);
-	free_range_locked(z, pg, nr, now);
+	free_range_locked(z, pg, nr, 0, now);
 	ks_unlock(&z->lock);
 }
 
@@ -545,7 +550,7 @@ bool ks__buddy_claim_range(struct ks_page *first, size_t nr)
 	while (got < nr && claim_locked(z, first + got))
 		got++;
 	if (got < nr && got)          /* not all free: give back what was taken */
-		free_range_locked(z, first, got, ks__clock_ms());
+		free_range_locked(z, first, got, 0, ks__clock_ms());
 	ks_unlock(&z->lock);
 	return got == nr;
 }

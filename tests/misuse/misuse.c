@@ -142,6 +142,24 @@ static void c_free_interior(void *arg)
 	free(sink);
 }
 
+/* A page inside a large (page path) block, fresh or reused: its
+ * descriptor is not the block's head, and free() says so. */
+static void c_free_large_interior(void *arg)
+{
+	char *p = malloc(256 << 10);
+	char *q;
+
+	(void)arg;
+	memset(p, 1, 256 << 10);
+	free(p);
+	q = malloc(200 << 10);         /* likely the same pages, tails stale */
+	memset(q, 2, 200 << 10);
+	sink = q + (64 << 10);
+	sh->ptr = (uintptr_t)sink;
+	strcpy(sh->cache[0], "none");
+	free(sink);
+}
+
 static void c_redzone(void *arg)
 {
 	char *p = malloc(40);
@@ -201,6 +219,10 @@ static HARNESS_UNUSED void t_free_interior(void)
 {
 	expect_line(c_free_interior, "invalid free");
 }
+static HARNESS_UNUSED void t_free_large_interior(void)
+{
+	expect_line(c_free_large_interior, "invalid free");
+}
 static HARNESS_UNUSED void t_redzone(void)
 {
 	expect_line(c_redzone, "red zone overwritten");
@@ -248,12 +270,14 @@ static const struct harness_case cases[] = {
 	{ "double_free", t_double_free },
 	{ "free_stack", t_free_stack },
 	{ "free_interior", t_free_interior },
+	{ "free_large_interior", t_free_large_interior },
 	{ "redzone", t_redzone },
 	{ "use_after_free", t_use_after_free },
 	{ "cross_cache", t_cross_cache },
 #else
 	{ "clean", t_clean },
 	{ "free_stack", t_free_stack },
+	{ "free_large_interior", t_free_large_interior },
 #endif
 };
 
