@@ -115,8 +115,7 @@ void ks_vfree(void *ptr);
  * ------------------------------------------------------------------------ */
 struct ks_stats {
 	size_t mapped;         /* bytes mapped from the OS (sections + large) */
-	size_t page_free;      /* bytes free in the buddy allocator (and its
-	                          per-node caches of large blocks) */
+	size_t page_free;      /* bytes free in the buddy allocator */
 	size_t slab_bytes;     /* bytes in slabs of all caches */
 	size_t slab_active;    /* bytes of objects allocated from slabs */
 	size_t large_bytes;    /* bytes in page-path and mmap-path blocks */

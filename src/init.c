@@ -44,7 +44,6 @@ static void fork_prepare(void)
 	ks_lock(&ks__meta_lock);
 	ks_lock(&ks_slab_caches_lock);
 	ks__slab_lock_all();
-	ks__large_lock_all();
 	ks__vmalloc_lock();
 	ks__buddy_lock_all();
 }
@@ -53,7 +52,6 @@ static void fork_release(bool child)
 {
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
-	ks__large_unlock_all(child);
 	ks__slab_unlock_all(child);
 	if (child) {
 		ks_lock_reinit(&ks_slab_caches_lock);

@@ -146,19 +146,6 @@ static inline void ks_list_del(struct ks_list *n)
 	n->next->prev = n->prev;
 	n->next = n->prev = n;
 }
-/* Move every entry of FROM to the front of TO; FROM ends empty. */
-static inline void ks_list_splice_init(struct ks_list *from, struct ks_list *to)
-{
-	struct ks_list *first = from->next, *last = from->prev;
-
-	if (first == from)
-		return;
-	first->prev = to;
-	last->next = to->next;
-	to->next->prev = last;
-	to->next = first;
-	ks_list_init(from);
-}
 #define ks_list_entry(p, type, member) ks_container_of(p, type, member)
 #define ks_list_for_each(pos, head) \
 	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)

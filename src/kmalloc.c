@@ -15,13 +15,7 @@
  * page allocator, exact (the tail of the power-of-two block is freed at
  * once); its head descriptor says KS_PG_LARGE and holds the page count, so
  * free needs no header.  realloc shrinks such a block in place and grows
- * it in place when the pages after it are free.  Blocks up to 256 KiB
- * that are freed go first to a small cache of the freeing thread's node
- * (at most 1 MiB, LIFO, emptied by every decay tick and malloc_trim), the
- * kernel's per-CPU page lists for kslab's large blocks: a program that
- * mallocs and frees buffers of such sizes takes the same pages again
- * without a visit to the zone, whose lock every thread shares.  A cached
- * block serves a request of up to a fifth less than its size.
+ * it in place when the pages after it are free.
  *
  * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
  *
@@ -44,24 +38,7 @@
 #include <string.h>
 
 struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
-
-#define LARGE_CACHE_BLOCK 64          /* pages: blocks up to 256 KiB cached */
-#define LARGE_CACHE_PAGES 256         /* per node: 1 MiB */
-
-/* One node's page-path bookkeeping: its cache of free blocks (under lock,
- * a leaf lock: nothing else is taken under it), and the live blocks its
- * threads allocated less those they freed (atomics; summed for stats). */
-static struct large_node {
-	ks_lock_t lock;
-	struct ks_list cached;             /* free blocks by head's lru, newest first */
-	size_t cached_pages;
-	long pages, count;
-} __attribute__((aligned(KS_CACHE_LINE))) large_nodes[KS_MAX_NODES];
-
-static struct large_node *this_large_node(void)
-{
-	return &large_nodes[ks_tls_node < ks_nr_nodes ? ks_tls_node : 0];
-}
+static size_t large_pages, large_count;   /* page-path blocks, atomics */
 
 const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1] = {
 	0, 0, 1, 2, 3, 4, 5, 6, 7,        /* 0..128 by 16 */
@@ -94,146 +71,35 @@ void ks__kmalloc_init(void)
 		c->sc.max_empty = size >= 4096 ? 1 : 2;
 		KS_ASSERT(ks_size_class(size) == i);
 	}
-	for (unsigned i = 0; i < KS_MAX_NODES; i++) {
-		ks_lock_reinit(&large_nodes[i].lock);
-		ks_list_init(&large_nodes[i].cached);
-	}
 	for (unsigned i = 0; i < KS_ARRAY_SIZE(ks_small_cc_off); i++)
 		ks_small_cc_off[i] = (uint16_t)((ks_small_class[i] + 1u) *
 						sizeof(struct ks_cpu_cache));
 }
 
-void ks__large_stats(size_t *bytes, size_t *count, size_t *cached)
+void ks__large_stats(size_t *bytes, size_t *count)
 {
-	long pages = 0, n = 0;
-
-	*cached = 0;
-	for (unsigned i = 0; i < KS_MAX_NODES; i++) {
-		pages += __atomic_load_n(&large_nodes[i].pages, __ATOMIC_RELAXED);
-		n += __atomic_load_n(&large_nodes[i].count, __ATOMIC_RELAXED);
-		*cached += __atomic_load_n(&large_nodes[i].cached_pages, __ATOMIC_RELAXED);
-	}
-	*bytes = (size_t)(pages > 0 ? pages : 0) * KS_PAGE_SIZE;
-	*count = (size_t)(n > 0 ? n : 0);
-	*cached *= KS_PAGE_SIZE;
-}
-
-static void large_account(struct large_node *ln, long pages, long count)
-{
-	__atomic_add_fetch(&ln->pages, pages, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&ln->count, count, __ATOMIC_RELAXED);
-}
-
-/* A cached block of LN for NR pages: the smallest of those with NR to
- * NR + NR/4 pages; NULL if none. */
-static struct ks_page *large_cache_take(struct large_node *ln, size_t nr)
-{
-	struct ks_page *best = NULL;
-	struct ks_list *pos;
-
-	if (!__atomic_load_n(&ln->cached_pages, __ATOMIC_RELAXED))
-		return NULL;
-	ks_lock(&ln->lock);
-	ks_list_for_each(pos, &ln->cached) {
-		struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
-		if (pg->nr_pages >= nr && pg->nr_pages <= nr + nr / 4 &&
-		    (!best || pg->nr_pages < best->nr_pages))
-			best = pg;
-	}
-	if (best) {
-		ks_list_del(&best->lru);
-		ln->cached_pages -= best->nr_pages;
-	}
-	ks_unlock(&ln->lock);
-	return best;
-}
-
-/* Keep PG in LN's cache if it is small and there is room. */
-static bool large_cache_put(struct large_node *ln, struct ks_page *pg)
-{
-	bool kept = false;
-
-	if (pg->nr_pages > LARGE_CACHE_BLOCK)
-		return false;
-	ks_lock(&ln->lock);
-	if (ln->cached_pages + pg->nr_pages <= LARGE_CACHE_PAGES) {
-		pg->kind = KS_PG_NONE;     /* free() and realloc() refuse it now */
-		ks_list_add(&pg->lru, &ln->cached);
-		ln->cached_pages += pg->nr_pages;
-		kept = true;
-	}
-	ks_unlock(&ln->lock);
-	return kept;
-}
-
-size_t ks__large_drain(void)
-{
-	size_t pages = 0;
-
-	for (unsigned i = 0; i < KS_MAX_NODES; i++) {
-		struct large_node *ln = &large_nodes[i];
-		struct ks_list doomed;
-		if (!__atomic_load_n(&ln->cached_pages, __ATOMIC_RELAXED))
-			continue;
-		ks_list_init(&doomed);
-		ks_lock(&ln->lock);
-		ks_list_splice_init(&ln->cached, &doomed);
-		pages += ln->cached_pages;
-		ln->cached_pages = 0;
-		ks_unlock(&ln->lock);
-		while (!ks_list_empty(&doomed)) {
-			struct ks_page *pg = ks_list_entry(doomed.next, struct ks_page, lru);
-			ks_list_del(&pg->lru);
-			ks__pages_free_exact(pg, pg->nr_pages);
-		}
-	}
-	return pages;
-}
-
-void ks__large_lock_all(void)
-{
-	for (unsigned i = 0; i < KS_MAX_NODES; i++)
-		ks_lock(&large_nodes[i].lock);
-}
-
-void ks__large_unlock_all(bool child)
-{
-	for (unsigned i = 0; i < KS_MAX_NODES; i++) {
-		if (child)
-			ks_lock_reinit(&large_nodes[i].lock);
-		else
-			ks_unlock(&large_nodes[i].lock);
-	}
+	*bytes = __atomic_load_n(&large_pages, __ATOMIC_RELAXED) * KS_PAGE_SIZE;
+	*count = __atomic_load_n(&large_count, __ATOMIC_RELAXED);
 }
 
 static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
 {
 	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
-	struct large_node *ln = this_large_node();
-	struct ks_page *pg = NULL;
+	struct ks_page *pg = ks__pages_alloc_exact(gfp, nr, align_order, KS_PG_LARGE);
 
-	if (!align_order && !(gfp & KS_GFP_DMA32) && nr <= LARGE_CACHE_BLOCK &&
-	    (pg = large_cache_take(ln, nr)) != NULL) {
-		pg->kind = KS_PG_LARGE;
-		if (gfp & KS_GFP_ZERO)
-			memset(ks_page_address(pg), 0, pg->nr_pages << KS_PAGE_SHIFT);
-	} else {
-		pg = ks__pages_alloc_exact(gfp, nr, align_order, KS_PG_LARGE);
-		if (!pg)
-			return NULL;
-	}
-	large_account(ln, (long)pg->nr_pages, 1);
+	if (!pg)
+		return NULL;
+	__atomic_add_fetch(&large_pages, nr, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&large_count, 1, __ATOMIC_RELAXED);
 	return ks_page_address(pg);
 }
 
 static void large_free(struct ks_page *pg)
 {
-	struct large_node *ln = this_large_node();
-
-	large_account(ln, -(long)pg->nr_pages, -1);
-	if (ks_page_section(pg)->zone != KS_ZONE_DMA32 && large_cache_put(ln, pg))
-		return;
-	ks__pages_free_exact(pg, pg->nr_pages);
+	size_t nr = pg->nr_pages;
+	__atomic_sub_fetch(&large_pages, nr, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&large_count, 1, __ATOMIC_RELAXED);
+	ks__pages_free_exact(pg, nr);
 }
 
 static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
@@ -361,7 +227,10 @@ static bool large_resize(struct ks_page *pg, size_t size)
 		ks__pages_shrink_exact(pg, nr);
 	else if (nr > old && !ks__pages_grow_exact(pg, nr))
 		return false;
-	large_account(this_large_node(), (long)nr - (long)old, 0);
+	if (nr > old)
+		__atomic_add_fetch(&large_pages, nr - old, __ATOMIC_RELAXED);
+	else
+		__atomic_sub_fetch(&large_pages, old - nr, __ATOMIC_RELAXED);
 	return true;
 }
 

@@ -47,10 +47,4 @@ void ks__kfree(void *p);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);
-/* Give the blocks the nodes' large caches hold back to the page allocator
- * (decay tick, malloc_trim); returns the pages. */
-size_t ks__large_drain(void);
-/* Fork: the large caches' locks (leaves: take them anywhere in the order). */
-void ks__large_lock_all(void);
-void ks__large_unlock_all(bool child);
 #endif

@@ -46,10 +46,8 @@ void *ks__malloc_slow(size_t size)
 	ks_boot();
 	if (tc->tick < 0 && tc != &ks_tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
-		if (ks__pages_decay()) {
+		if (ks__pages_decay())
 			ks__mag_reap();
-			ks__large_drain();
-		}
 	}
 	return ks__kmalloc(size, 0);
 }
@@ -199,7 +197,6 @@ ks_libc int malloc_trim(size_t pad)
 	(void)pad;
 	ks_boot();
 	ks__mag_drain_depots();
-	released += ks__large_drain();
 	ks_lock(&ks_slab_caches_lock);
 	ks_list_for_each(pos, &ks_slab_caches)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));

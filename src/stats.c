@@ -259,8 +259,8 @@ ks_export int ks_stats_get(struct ks_stats *st)
 	memset(st, 0, sizeof(*st));
 	for_each_cache(sum_row, st);
 	st->mapped = ks__arena_mapped() + ks__vmalloc_mapped();
-	ks__large_stats(&st->large_bytes, &st->large_count, &st->page_free);
-	st->page_free += ks__buddy_free_bytes();
+	st->page_free = ks__buddy_free_bytes();
+	ks__large_stats(&st->large_bytes, &st->large_count);
 	st->large_bytes += ks__vmalloc_mapped();
 	st->large_count += ks__vmalloc_count();
 	st->metadata = ks__arena_nr_sections() * KS_SECTION_RESERVED * KS_PAGE_SIZE;

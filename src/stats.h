@@ -5,7 +5,5 @@
 void ks__stats_print(int fd, bool with_slabinfo);
 void ks__buddyinfo(int fd);
 /* Page-path blocks of kmalloc (kmalloc.c). */
-/* Live page-path blocks (bytes, count) and the bytes of free ones that
- * the nodes' caches hold (kmalloc.c). */
-void ks__large_stats(size_t *bytes, size_t *count, size_t *cached);
+void ks__large_stats(size_t *bytes, size_t *count);
 #endif

@@ -5,17 +5,13 @@
  * caches (swap, depot, slab refill) with the counts adding up, and the
  * depots of the slab nodes: a thread gets objects of its own node's slabs
  * only, and full magazines go to the depot of their objects' node.  Runs
- * with KSLAB_OPTIONS=nodes=3 unless told otherwise.  And the nodes'
- * caches of large blocks: reuse within a fifth of the size, zeroing for
- * calloc, the cap, and the drain.
+ * with KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
 #include "internal.h"
 #include "kmalloc.h"
 #include "magazine.h"
 #include "init.h"
-#include "stats.h"
-#include "buddy.h"
 #include <pthread.h>
 
 static void t_classes(void)
@@ -185,56 +181,7 @@ static void t_depot_nodes(void)
 	CHECK_EQ(ks__slab_check(&nt.c->sc), 0);
 }
 
-static size_t large_cached(void)
-{
-	size_t bytes, count, cached;
-	ks__large_stats(&bytes, &count, &cached);
-	return cached;
-}
-
-static void t_large_cache(void)
-{
-	ks_boot();
-	ks__large_drain();
-	CHECK_EQ(large_cached(), 0);
-	char *p = ks__kmalloc(100 << 10, 0);
-	REQUIRE(p != NULL);
-	ks__kfree(p);
-	CHECK_EQ(large_cached(), 100 << 10);
-	char *q = ks__kmalloc(90 << 10, 0);             /* within a fifth: reused */
-	CHECK(q == p);
-	CHECK_EQ(ks__ksize(q), 100 << 10);
-	CHECK_EQ(large_cached(), 0);
-	memset(q, 0xab, 100 << 10);
-	ks__kfree(q);
-	char *z = ks__kmalloc(96 << 10, KS_GFP_ZERO);   /* calloc: zeroed */
-	REQUIRE(z == p);
-	for (size_t i = 0; i < (100 << 10); i++)
-		if (z[i]) {
-			CHECK_EQ(z[i], 0);
-			break;
-		}
-	ks__kfree(z);
-	char *small = ks__kmalloc(40 << 10, 0);         /* too small for it */
-	CHECK(small != p);
-	ks__kfree(small);
-	/* over 256 KiB: straight back; the cache holds 1 MiB at most */
-	ks__large_drain();
-	ks__kfree(ks__kmalloc(300 << 10, 0));
-	CHECK_EQ(large_cached(), 0);
-	char *big[5];
-	for (int i = 0; i < 5; i++)
-		REQUIRE((big[i] = ks__kmalloc(256 << 10, 0)) != NULL);
-	for (int i = 0; i < 5; i++)
-		ks__kfree(big[i]);
-	CHECK_EQ(large_cached(), 1 << 20);
-	CHECK_EQ(ks__large_drain(), (1 << 20) / KS_PAGE_SIZE);
-	CHECK_EQ(large_cached(), 0);
-	CHECK_EQ(ks__buddy_check(), 0);
-}
-
 static const struct harness_case cases[] = {
-	{ "large_cache", t_large_cache },
 	{ "depot_nodes", t_depot_nodes },
 	{ "classes", t_classes },
 	{ "magazine_ladder", t_magazine_ladder },
