@@ -265,7 +265,8 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 	}
 }
 
-struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt, size_t keep)
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
+				size_t keep)
 {
 	struct ks_page *pg;
 	unsigned o;

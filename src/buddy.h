@@ -41,7 +41,8 @@ void ks__buddy_init(void);
  * pages are kept (an exact block), the rest go back in the same visit.
  * The head's flags carry KS_PF_CLEAN when every byte of the block reads
  * as zero. */
-struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt, size_t keep);
+struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
+				size_t keep);
 /* Give back a block (head page, order); DIRTY unless the caller knows it
  * is still zero.  Coalesces with free buddies. */
 void ks__buddy_free(struct ks_page *pg, unsigned order);

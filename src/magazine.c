@@ -30,18 +30,19 @@
  * 4. Memory held.  A cache's depots keep at most about 32 KiB of objects
  *    between them (at least one magazine, shared out among the nodes, so
  *    a node's share of a cache of big objects may be none); beyond that a
- *    thread's full magazine is flushed to the slab layer in one bulk free.  An exiting
- *    thread's magazines go to the depots under the same caps, and a new
- *    thread's first magazines come from the depots' empty ones: a program
- *    that runs thousands of short threads hands magazines and objects from
- *    one to the next instead of refilling from the slabs each time, and
- *    keeps no more than the caps allow.  Every trade with a depot respects
- *    them, empties included.  malloc_trim and ks_cache_shrink drain depots completely.  And the
- *    depots are reaped as the paper's working-set algorithm does: each
- *    depot remembers the fewest full (and empty) magazines it held since
- *    the last reap; that many were not needed all interval, so the reap
- *    (every quarter decay time, from the malloc tick) flushes them, and
- *    the empty slabs of the cache go back to the page allocator.
+ *    thread's full magazine is flushed to the slab layer in one bulk free.
+ *    An exiting thread's magazines go to the depots under the same caps,
+ *    and a new thread's first magazines come from the depots' empty ones:
+ *    a program that runs thousands of short threads hands magazines and
+ *    objects from one to the next instead of refilling from the slabs each
+ *    time, and keeps no more than the caps allow.  Every trade with a depot
+ *    respects them, empties included.  malloc_trim and ks_cache_shrink
+ *    drain depots completely.  And the depots are reaped as the paper's
+ *    working-set algorithm does: each depot remembers the fewest full (and
+ *    empty) magazines it held since the last reap; that many were not
+ *    needed all interval, so the reap (every quarter decay time, from the
+ *    malloc tick) flushes them, and the empty slabs of the cache go back to
+ *    the page allocator.
  *
  * 5. Thread state.  ks_tls_tcache, one initial-exec TLS pointer, starts at
  *    ks_tcache_empty, a valid state whose cpu caches all have no rounds and

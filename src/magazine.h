@@ -50,7 +50,7 @@ struct ks_cache {
 	uint32_t id;                 /* slot in every thread's cpu caches */
 	bool magazines;              /* false for debug caches and magazines=0 */
 	unsigned magsize;            /* a new depot's first magazine size */
-	size_t node_max_full;        /* a depot's cap, but depot0's */
+	size_t node_max_full;        /* each depot's cap of full magazines */
 	struct ks_list depot_link;   /* all ks_caches (magazine.c) */
 	/* a depot per slab node, NULL until a thread of it trades ([0] is
 	 * depot0, always there); published like the slab nodes */

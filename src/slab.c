@@ -363,7 +363,8 @@ static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
 
 /* Move an empty slab off ND's lists if it keeps enough of them.  Returns
  * the slab to free after unlocking, or NULL.  Caller holds ND's lock. */
-static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
+static struct ks_page *trim_empty_locked(struct ks_slab_cache *sc,
+					 struct ks_slab_node *nd)
 {
 	struct ks_page *head;
 
