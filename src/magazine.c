@@ -93,7 +93,6 @@ static ks_lock_t threads_lock = KS_LOCK_INIT;
 static size_t nr_threads;
 static pthread_key_t thread_key;
 static bool have_key;
-static unsigned node_threads[KS_MAX_NODES];   /* under threads_lock */
 static struct ks_list caches = KS_LIST_INIT(caches);
 static ks_lock_t caches_lock = KS_LOCK_INIT;
 static uint64_t id_bits[KS_MAX_CACHE_IDS / 64];
@@ -279,16 +278,40 @@ static void depot_lock(struct ks_depot *d)
 
 /* ---- thread state ------------------------------------------------------- */
 
-/* The node with the fewest threads (jemalloc picks arenas so).  Caller
- * holds threads_lock. */
-static unsigned pick_node(void)
+/* The node with the fewest busy threads other than SELF (ties: SELF's
+ * own, then the lowest).  A thread is busy if it ticked since the last
+ * choice or has not ticked yet (it has only just started): a main thread
+ * that only waits for its workers does not hold a node, and neither does
+ * a thread that is about to exit.  Caller holds threads_lock. */
+static unsigned pick_node(struct ks_tcache *self)
 {
-	unsigned best = 0;
+	unsigned busy[KS_MAX_NODES] = { 0 }, best = self->node;
+	struct ks_list *pos;
 
-	for (unsigned i = 1; i < ks_nr_nodes; i++)
-		if (node_threads[i] < node_threads[best])
+	ks_list_for_each(pos, &threads) {
+		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
+		uint64_t ticks = __atomic_load_n(&tc->ticks, __ATOMIC_RELAXED);
+		if (tc != self && (ticks != tc->ticks_seen || ticks == 0))
+			busy[tc->node]++;
+		tc->ticks_seen = ticks;
+	}
+	for (unsigned i = 0; i < ks_nr_nodes; i++)
+		if (busy[i] < busy[best])
 			best = i;
 	return best;
+}
+
+void ks__mag_tick(struct ks_tcache *tc)
+{
+	if (tc == &ks_tcache_empty || tc == &ks_tcache_dead)
+		return;                /* shared states: not a thread's own */
+	__atomic_store_n(&tc->ticks, tc->ticks + 1, __ATOMIC_RELAXED);
+	if (tc->ticks != 1 || ks_nr_nodes == 1)
+		return;
+	ks_lock(&threads_lock);
+	tc->node = pick_node(tc);
+	ks_unlock(&threads_lock);
+	ks_tls_node = tc->node;
 }
 
 static struct ks_tcache *tcache_create(void)
@@ -302,8 +325,7 @@ static struct ks_tcache *tcache_create(void)
 	ks_lock(&threads_lock);
 	ks_list_add(&tc->link, &threads);
 	nr_threads++;
-	tc->node = pick_node();
-	node_threads[tc->node]++;
+	tc->node = pick_node(tc);
 	ks_unlock(&threads_lock);
 	ks_tls_node = tc->node;
 	ks_tls_tcache = tc;
@@ -391,7 +413,6 @@ static void tcache_release(struct ks_tcache *tc)
 	ks_lock(&threads_lock);
 	ks_list_del(&tc->link);
 	nr_threads--;
-	node_threads[tc->node]--;
 	ks_unlock(&threads_lock);
 	ks__slab_free(&tcache_cache, tc);
 }

@@ -75,6 +75,8 @@ struct ks_tcache {
 	struct ks_list link;         /* all thread caches */
 	pid_t tid;
 	unsigned node;               /* its slab node (ks_tls_node) */
+	uint64_t ticks;              /* housekeeping ticks so far (owner writes) */
+	uint64_t ticks_seen;         /* ticks when a node was last chosen */
 };
 
 extern struct ks_tcache ks_tcache_empty;
@@ -107,6 +109,9 @@ void ks__mag_cache_fini(struct ks_cache *c);
 size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
 /* Thread exit: the caller's magazines go back to the depots. */
 void ks__mag_thread_exit(void *tcache);
+/* The malloc tick of TC's thread: counts it, and at the first one chooses
+ * the thread's node again, now that its creator may have gone. */
+void ks__mag_tick(struct ks_tcache *tc);
 void ks__mag_set_thread_key(pthread_key_t key);
 size_t ks__mag_nr_threads(void);
 size_t ks__mag_drain_depots(void);

@@ -46,6 +46,7 @@ void *ks__malloc_slow(size_t size)
 	ks_boot();
 	if (tc->tick < 0 && tc != &ks_tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
+		ks__mag_tick(tc);
 		if (ks__pages_decay())
 			ks__mag_reap();
 	}

@@ -56,7 +56,8 @@
  *    slabs mix their objects every tag a thread writes can cost a
  *    coherence miss.  There is one node per CPU the process may use (at
  *    most KS_MAX_NODES; KSLAB_OPTIONS=nodes=N sets it), every thread is
- *    given one (magazine.c: the node with fewest threads), allocation
+ *    given one (magazine.c: the node with the fewest busy threads, when
+ *    it starts and again at its first malloc tick), allocation
  *    takes from the calling thread's node, and a slab stays in the node
  *    that grew it, so an object freed by any thread goes back to its own
  *    slab's node.  Threads of different nodes never share a slab; with as

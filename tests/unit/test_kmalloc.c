@@ -181,7 +181,54 @@ static void t_depot_nodes(void)
 	CHECK_EQ(ks__slab_check(&nt.c->sc), 0);
 }
 
+/* Busy threads get nodes of their own: B, started while A ticks, takes
+ * another node than A's, at its start and again at its first tick. */
+static struct {
+	unsigned a_node;
+	bool a_ready, b_done;
+} nc;
+
+static void *node_a(void *arg)
+{
+	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(48)];
+	(void)arg;
+	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));    /* has a node now */
+	for (int i = 0; i < 4; i++)
+		ks__mag_tick(ks_tls_tcache);                 /* and is busy */
+	nc.a_node = ks_tls_node;
+	nt_set(&nc.a_ready);
+	nt_wait(&nc.b_done);
+	return NULL;
+}
+
+static void *node_b(void *arg)
+{
+	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(48)];
+	(void)arg;
+	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));
+	CHECK(ks_tls_node != nc.a_node);
+	ks__mag_tick(ks_tls_tcache);      /* the first tick chooses again */
+	CHECK(ks_tls_node != nc.a_node);
+	CHECK_EQ(ks_tls_tcache->node, ks_tls_node);
+	nt_set(&nc.b_done);
+	return NULL;
+}
+
+static void t_node_choice(void)
+{
+	pthread_t a, b;
+	ks_boot();
+	if (ks_nr_nodes < 2)
+		SKIP("needs two nodes or more (has %u)", ks_nr_nodes);
+	REQUIRE(pthread_create(&a, NULL, node_a, NULL) == 0);
+	nt_wait(&nc.a_ready);
+	REQUIRE(pthread_create(&b, NULL, node_b, NULL) == 0);
+	REQUIRE(pthread_join(b, NULL) == 0);
+	REQUIRE(pthread_join(a, NULL) == 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "node_choice", t_node_choice },
 	{ "depot_nodes", t_depot_nodes },
 	{ "classes", t_classes },
 	{ "magazine_ladder", t_magazine_ladder },
