@@ -104,6 +104,15 @@ static void expect_line(void (*fn)(void *), const char *what)
 /* ------------------------------------------------------------------------
  * The children
  * ------------------------------------------------------------------------ */
+/* Free P, which the report must name with cache CACHE. */
+static void free_expecting(void *p, const char *cache)
+{
+	sink = p;
+	sh->ptr = (uintptr_t)sink;
+	strcpy(sh->cache[0], cache);
+	free(sink);
+}
+
 static void c_double_free(void *arg)
 {
 	char *p = malloc(40);
@@ -124,10 +133,7 @@ static void c_free_stack(void *arg)
 
 	(void)arg;
 	memset(buf, 0, sizeof(buf));
-	sink = buf + 16;
-	sh->ptr = (uintptr_t)sink;
-	strcpy(sh->cache[0], "none");
-	free(sink);
+	free_expecting(buf + 16, "none");
 }
 
 static void c_free_interior(void *arg)
@@ -136,10 +142,7 @@ static void c_free_interior(void *arg)
 
 	(void)arg;
 	memset(p, 1, 64);
-	sink = p + 8;
-	sh->ptr = (uintptr_t)sink;
-	strcpy(sh->cache[0], "kmalloc-64");
-	free(sink);
+	free_expecting(p + 8, "kmalloc-64");
 }
 
 /* A page inside a large (page path) block, fresh or reused: its
@@ -154,10 +157,7 @@ static void c_free_large_interior(void *arg)
 	free(p);
 	q = malloc(200 << 10);         /* likely the same pages, tails stale */
 	memset(q, 2, 200 << 10);
-	sink = q + (64 << 10);
-	sh->ptr = (uintptr_t)sink;
-	strcpy(sh->cache[0], "none");
-	free(sink);
+	free_expecting(q + (64 << 10), "none");
 }
 
 static void c_redzone(void *arg)
