@@ -23,6 +23,7 @@ BENCH_WORKLOADS = \
 	bench/workloads/thread-churn \
 	bench/workloads/realloc-growth \
 	bench/workloads/rss-decay \
+	bench/workloads/mixed-heap \
 	bench/workloads/threads
 BENCH_TOOLS = bench/runner bench/micro/pairs
 BENCH_GBENCH = bench/gbench/micro
@@ -40,6 +41,7 @@ bench_workloads_frag_SOURCES = bench/workloads/frag.c $(BENCH_WL_H)
 bench_workloads_thread_churn_SOURCES = bench/workloads/thread-churn.c $(BENCH_WL_H)
 bench_workloads_realloc_growth_SOURCES = bench/workloads/realloc-growth.c $(BENCH_WL_H)
 bench_workloads_rss_decay_SOURCES = bench/workloads/rss-decay.c $(BENCH_WL_H)
+bench_workloads_mixed_heap_SOURCES = bench/workloads/mixed-heap.c $(BENCH_WL_H)
 bench_workloads_threads_SOURCES = bench/workloads/threads.c $(BENCH_WL_H)
 
 # The timing wrapper the driver runs every case under: wall time, peak RSS,

@@ -295,12 +295,13 @@ ks_export size_t ks_ksize(const void *p)
 ks_export void *ks_vmalloc(size_t size)
 {
 	ks_boot();
-	return ks__vmalloc_alloc(size, 0);
+	return ks__vmalloc_alloc(size, 0, false);
 }
 
 ks_export void *ks_vzalloc(size_t size)
 {
-	return ks_vmalloc(size);       /* fresh mappings read as zero */
+	ks_boot();
+	return ks__vmalloc_alloc(size, 0, true);
 }
 
 ks_export void ks_vfree(void *p)

@@ -10,8 +10,13 @@
  * API and the slab layer rely on that.
  *
  * Split and merge.  Allocation takes the first block of the smallest order
- * that has one and splits it, putting the upper halves back on the lists
- * below (expand() in the kernel).  Freeing looks at the buddy, pfn ^ (1 <<
+ * that has one, still resident if any is (splitting a resident block costs
+ * nothing, faulting a purged one in costs a fault a page), and splits it,
+ * putting the upper halves back on the lists below (expand() in the
+ * kernel).  An exact block with no alignment to keep (a large malloc
+ * block) is first looked for as a run of free blocks (see "runs" below),
+ * best fit, which is what keeps a heap of mixed large sizes from needing
+ * twice its live bytes.  Freeing looks at the buddy, pfn ^ (1 <<
  * order): while it is a free block of the same order, the two merge and the
  * walk goes up.  Reserved pages (the descriptor array) never read as free,
  * so no merge crosses into them.
@@ -65,7 +70,6 @@
 #include "buddy.h"
 #include "os.h"
 #include <string.h>
-#include <time.h>
 
 struct ks_zone ks_zones[KS_NR_ZONES] = {
 	[KS_ZONE_DMA32] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
@@ -73,13 +77,6 @@ struct ks_zone ks_zones[KS_NR_ZONES] = {
 	[KS_ZONE_NORMAL] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
 			     .name = "Normal", .id = KS_ZONE_NORMAL },
 };
-
-uint64_t ks__clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void ks__buddy_init(void)
 {
@@ -185,16 +182,15 @@ static struct ks_page *populate_any_locked(struct ks_zone *z, unsigned mt)
 	return NULL;
 }
 
-/* A free block for type MT of at least ORDER: its own type's smallest, a
- * fresh block, or the other type's largest (claiming its pageblocks when
- * it is big).  Caller holds z->lock. */
-static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt,
-				  unsigned *found)
+/* The smallest resident free block of type MT and at least ORDER, else
+ * the smallest purged one; NULL if there is none.  Splitting a larger
+ * block that is still resident costs nothing, taking a purged one a page
+ * fault for every page.  Caller holds z->lock. */
+static struct ks_page *own_block(struct ks_zone *z, unsigned order, unsigned mt,
+				 unsigned *found)
 {
-	struct ks_page *pg;
-
-	for (unsigned o = order; o < KS_NR_ORDERS; o++) {
-		for (unsigned p = 0; p < 2; p++) {
+	for (unsigned p = 0; p < 2; p++) {
+		for (unsigned o = order; o < KS_NR_ORDERS; o++) {
 			if (!ks_list_empty(&z->free_area[mt][o][p])) {
 				*found = o;
 				return ks_list_entry(z->free_area[mt][o][p].next,
@@ -202,6 +198,16 @@ static struct ks_page *find_block(struct ks_zone *z, unsigned order, unsigned mt
 			}
 		}
 	}
+	return NULL;
+}
+
+/* When type MT has no block of ORDER: a fresh block, or the other type's
+ * largest (claiming its pageblocks when it is big).  Caller holds z->lock. */
+static struct ks_page *fallback_block(struct ks_zone *z, unsigned order, unsigned mt,
+				      unsigned *found)
+{
+	struct ks_page *pg;
+
 	if ((pg = populate_any_locked(z, mt)) != NULL) {
 		*found = KS_MAX_ORDER;
 		return pg;
@@ -265,15 +271,112 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 	}
 }
 
+/* ---- runs: exact blocks from free pages that no single block holds ----
+ *
+ * An exact block of NR pages needs only NR free pages in a row, not a
+ * free aligned block of the next power of two: a 2.1 MiB malloc block
+ * would otherwise wait for 4 MiB of free, aligned pages while a heap of
+ * mixed large sizes is full of free runs of 3 MiB made of smaller blocks,
+ * and the zone would grow instead.  A run of NR free pages always holds a
+ * free block of order log2(NR) - 1 or log2(NR) (free blocks are merged as
+ * far as they go), so the search starts from the blocks of those two
+ * orders, a few of them, and grows each one into the run of free blocks
+ * of its type around it: to the right, the page after a free block is the
+ * head of the next one if it is free; to the left, free_head() finds the
+ * block that holds the page before. */
+
+#define RUN_TRIES 8                /* blocks tried per list */
+
+/* The head of the free block that holds page PFN of BASE's section, or
+ * NULL if the page is not free. */
+static struct ks_page *free_head(struct ks_page *base, size_t pfn)
+{
+	for (unsigned o = 0; o < KS_NR_ORDERS; o++) {
+		size_t hp = pfn & ~((1ul << o) - 1);
+		if (base[hp].kind == KS_PG_BUDDY && base[hp].order >= o)
+			return base + hp;
+	}
+	return NULL;
+}
+
+/* Take the first NR pages of the run of free blocks that starts at FIRST;
+ * the last block's unused tail goes back.  Caller holds z->lock. */
+static struct ks_page *claim_run_locked(struct ks_zone *z, struct ks_page *first,
+					size_t nr)
+{
+	uint8_t clean = KS_PF_CLEAN;
+	struct ks_page *pg = first;
+	size_t got = 0;
+
+	while (got < nr) {
+		unsigned o = pg->order;
+		uint8_t flags = pg->flags;
+		uint64_t stamp = pg->free_stamp;
+		clean &= flags;
+		area_del(z, pg, o);
+		if (got + (1ul << o) > nr)
+			free_range_locked(z, pg + (nr - got), got + (1ul << o) - nr, flags, stamp);
+		got += 1ul << o;
+		pg += 1ul << o;
+	}
+	first->flags = clean & KS_PF_CLEAN;
+	return first;
+}
+
+/* The best of a few runs of at least NR free pages of type MT (the
+ * shortest, resident before purged), taken; NULL if none was found.
+ * Caller holds z->lock. */
+static struct ks_page *take_run_locked(struct ks_zone *z, size_t nr, unsigned mt)
+{
+	unsigned lo = ks_log2_floor(nr);
+	struct ks_page *best = NULL;
+	size_t best_len = SIZE_MAX;
+
+	lo = lo ? lo - 1 : 0;
+	for (unsigned p = 0; p < 2 && !best; p++) {
+		for (unsigned o = lo; o <= lo + 1 && o < KS_NR_ORDERS; o++) {
+			struct ks_list *pos;
+			unsigned tries = 0;
+			ks_list_for_each(pos, &z->free_area[mt][o][p]) {
+				struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru), *h;
+				struct ks_page *base = pg - ks_page_pfn(pg);
+				size_t start = ks_page_pfn(pg), end = start + (1ul << o);
+				if (++tries > RUN_TRIES)
+					break;
+				while (start > 0 && (h = free_head(base, start - 1)) && h->mt == mt)
+					start = ks_page_pfn(h);
+				while (end < KS_SECTION_PAGES && base[end].kind == KS_PG_BUDDY &&
+				       base[end].mt == mt && end - start < best_len)
+					end += 1ul << base[end].order;
+				if (end - start >= nr && end - start < best_len) {
+					best = base + start;
+					best_len = end - start;
+				}
+			}
+		}
+	}
+	return best ? claim_run_locked(z, best, nr) : NULL;
+}
+
 struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				size_t keep)
+				size_t keep, bool unaligned)
 {
 	struct ks_page *pg;
-	unsigned o;
+	unsigned o = 0;
 	uint8_t flags;
 
 	ks_lock(&z->lock);
-	pg = find_block(z, order, mt, &o);
+	pg = NULL;
+	if (unaligned && keep > 1 && (pg = take_run_locked(z, keep, mt)) != NULL) {
+		ks_unlock(&z->lock);           /* an exact block, unaligned */
+		pg->order = (uint8_t)order;
+		pg->head_delta = 0;
+		return pg;
+	}
+	if (!pg)
+		pg = own_block(z, order, mt, &o);
+	if (!pg)
+		pg = fallback_block(z, order, mt, &o);
 	if (!pg) {
 		ks_unlock(&z->lock);
 		return NULL;
@@ -292,7 +395,6 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 	pg->head_delta = 0;
 	return pg;
 }
-
 
 void ks__buddy_free(struct ks_page *pg, unsigned order)
 {

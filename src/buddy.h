@@ -38,11 +38,12 @@ extern struct ks_zone ks_zones[KS_NR_ZONES];
 void ks__buddy_init(void);
 /* Take a block of 2^order pages for pages of type MT (falling back to the
  * other type's blocks); NULL if the zone has none.  Only its first KEEP
- * pages are kept (an exact block), the rest go back in the same visit.
+ * pages are kept (an exact block), the rest go back in the same visit;
+ * when UNALIGNED, an exact block may be any run of KEEP free pages.
  * The head's flags carry KS_PF_CLEAN when every byte of the block reads
  * as zero. */
 struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				size_t keep);
+				size_t keep, bool unaligned);
 /* Give back a block (head page, order); DIRTY unless the caller knows it
  * is still zero.  Coalesces with free buddies. */
 void ks__buddy_free(struct ks_page *pg, unsigned order);
@@ -62,5 +63,4 @@ int ks__buddy_check(void);
 /* The lock order's zone part, for fork. */
 void ks__buddy_lock_all(void);
 void ks__buddy_unlock_all(bool reinit);
-uint64_t ks__clock_ms(void);
 #endif

@@ -121,7 +121,7 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 	else if (size <= KS_PAGE_PATH_MAX)
 		p = large_alloc(size, 0, gfp);
 	else
-		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0);
+		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
 	if (!p) {
 		errno = ENOMEM;
 		if (ks_opt.verbose && !(gfp & KS_GFP_NOWARN))
@@ -152,7 +152,7 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 				 ks_log2_ceil(align >> KS_PAGE_SHIFT) : 0;
 		p = large_alloc(size ? size : 1, order, gfp);
 	} else if (!(gfp & KS_GFP_DMA32)) {
-		p = ks__vmalloc_alloc(size ? size : 1, align);
+		p = ks__vmalloc_alloc(size ? size : 1, align, gfp & KS_GFP_ZERO);
 	}
 	if (!p)
 		errno = ENOMEM;
@@ -251,8 +251,8 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 			return p;
 		if (pg->kind == KS_PG_LARGE && large_resize(pg, size))
 			return p;
-	} else if (size > KS_PAGE_PATH_MAX) {
-		return ks__vmalloc_realloc(p, size);
+	} else if (size > KS_PAGE_PATH_MAX && (q = ks__vmalloc_realloc(p, size))) {
+		return q;                  /* else mremap said no: copy */
 	}
 	q = ks__kmalloc(size, gfp);
 	if (!q)

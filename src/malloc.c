@@ -47,8 +47,10 @@ void *ks__malloc_slow(size_t size)
 	if (tc->tick < 0 && tc != &ks_tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
 		ks__mag_tick(tc);
-		if (ks__pages_decay())
+		if (ks__pages_decay()) {
 			ks__mag_reap();
+			ks__vmalloc_decay();
+		}
 	}
 	return ks__kmalloc(size, 0);
 }
@@ -203,6 +205,7 @@ ks_libc int malloc_trim(size_t pad)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));
 	ks_unlock(&ks_slab_caches_lock);
 	released += ks__buddy_purge(UINT64_MAX, 0, false);
+	released += ks__vmalloc_trim();
 	return released != 0;
 }
 

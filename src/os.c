@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 size_t ks_os_page_size = 4096;
@@ -181,6 +182,14 @@ void ks__os_hugepage(void *addr, size_t len)
 	(void)addr;
 	(void)len;
 #endif
+}
+
+/* A coarse monotonic clock in milliseconds: a vDSO read, no system call. */
+uint64_t ks__clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 size_t ks__os_rss(void)

@@ -21,4 +21,6 @@ void ks__os_hugepage(void *addr, size_t len);
 unsigned ks__os_nr_cpus(void);
 /* Resident bytes of this process from /proc/self/statm, 0 if unknown. */
 size_t ks__os_rss(void);
+/* Milliseconds of a coarse monotonic clock (no system call). */
+uint64_t ks__clock_ms(void);
 #endif

@@ -45,18 +45,18 @@
 /* Map one more section into Z and take the block from it, unless another
  * thread grew the zone while this one waited for grow_lock. */
 static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				       size_t keep)
+				       size_t keep, bool unaligned)
 {
 	struct ks_section *sec;
 	struct ks_page *pg;
 
 	ks_lock(&z->grow_lock);
-	pg = ks__buddy_alloc(z, order, mt, keep);
+	pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
 	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
 		if (sec) {
 			ks__buddy_add_section(&ks_zones[sec->zone], sec);
-			pg = ks__buddy_alloc(z, order, mt, keep);
+			pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
 		}
 	}
 	ks_unlock(&z->grow_lock);
@@ -69,17 +69,18 @@ static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned orde
 {
 	bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
 	unsigned mt = (gfp & KS__GFP_LARGE) ? KS_MT_LARGE : KS_MT_SLAB;
+	bool unaligned = (gfp & KS__GFP_UNALIGNED) != 0;
 	struct ks_page *pg = NULL;
 
 	/* below the min watermark only KS_GFP_HIGH (or NOWAIT, which cannot
 	 * grow) takes from what is there; the rest grow the zone first */
 	if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)))
-		pg = ks__buddy_alloc(z, order, mt, keep);
+		pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
 	if (pg || (gfp & KS_GFP_NOWAIT))
 		return pg;
-	pg = zone_grow_alloc(z, order, mt, keep);
+	pg = zone_grow_alloc(z, order, mt, keep, unaligned);
 	if (!pg && low)              /* the OS said no: the reserve it is */
-		pg = ks__buddy_alloc(z, order, mt, keep);
+		pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
 	return pg;
 }
 
@@ -128,26 +129,33 @@ static int purging;            /* one purger at a time */
 
 #define DIRTY_LIMIT_FLOOR (16384ul)   /* pages: 64 MiB */
 
-/* Free memory never stays resident beyond a quarter of what the zones
- * manage (and at least 64 MiB): past that, the oldest free blocks go back
- * at once, whatever their age, down to half the limit.  A program that
- * frees most of a large heap, keeping a scattered few objects, gets its
- * RSS back without waiting for the decay; one that frees and allocates in
- * a steady rhythm never comes near the limit. */
+/* Free memory never stays resident for long beyond what the program has
+ * in use (and at least 64 MiB), whatever the decay time says.  Past that
+ * limit the oldest free blocks go back at once, down to three quarters of
+ * it (the hysteresis: one purge buys room for many frees), but only those
+ * that have been free for a quarter of the decay time: a heap of mixed
+ * sizes always has holes between its live blocks, and a block freed a
+ * moment ago is the one the next malloc takes, so purging it only buys a
+ * fault per page (bench/workloads/mixed-heap -m churn took 16x glibc's
+ * faults when any block could go).  Past twice the limit the program has
+ * plainly shrunk, a large heap freed with a scattered few objects kept,
+ * and blocks of any age go. */
 static void dirty_limit(void)
 {
-	size_t limit = 0, dirty = 0;
+	size_t used = 0, dirty = 0, limit;
+	uint64_t cutoff;
 
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
-		size_t l = ks_zones[z].managed_pages / 4;
-		limit = l > limit ? l : limit;
-		dirty += __atomic_load_n(&ks_zones[z].dirty_pages, __ATOMIC_RELAXED);
+		struct ks_zone *zn = &ks_zones[z];
+		used += __atomic_load_n(&zn->managed_pages, __ATOMIC_RELAXED) -
+			__atomic_load_n(&zn->free_pages, __ATOMIC_RELAXED);
+		dirty += __atomic_load_n(&zn->dirty_pages, __ATOMIC_RELAXED);
 	}
-	if (limit < DIRTY_LIMIT_FLOOR)
-		limit = DIRTY_LIMIT_FLOOR;
+	limit = used > DIRTY_LIMIT_FLOOR ? used : DIRTY_LIMIT_FLOOR;
 	if (dirty <= limit || __atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
 		return;
-	ks__buddy_purge(UINT64_MAX, limit / 2, ks_opt.purge_lazy);
+	cutoff = dirty > 2 * limit ? UINT64_MAX : ks__clock_ms() - ks_opt.decay_ms / 4;
+	ks__buddy_purge(cutoff, limit / 4 * 3, ks_opt.purge_lazy);
 	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
 }
 
@@ -201,6 +209,8 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 
 	if (align_order > order)
 		order = align_order;
+	if (align_order == 0)              /* no alignment beyond a page */
+		gfp |= KS__GFP_UNALIGNED;
 	pg = pages_alloc(gfp | KS__GFP_LARGE, order, nr);   /* the tail goes back there */
 	if (!pg)
 		return NULL;

@@ -7,6 +7,9 @@
 /* Internal gfp bit: a large block (the LARGE page group, see buddy.c);
  * slabs and small page-API blocks go without it. */
 #define KS__GFP_LARGE 0x8000u
+/* Internal gfp bit: an exact block that need not be aligned beyond a
+ * page, so it may be any run of free pages (buddy.c, runs). */
+#define KS__GFP_UNALIGNED 0x4000u
 
 /* A block of 2^order pages: head descriptor, kind still KS_PG_NONE for the
  * caller to set.  Zeroed when gfp has KS_GFP_ZERO.  NULL: errno ENOMEM. */

@@ -258,7 +258,7 @@ ks_export int ks_stats_get(struct ks_stats *st)
 	}
 	memset(st, 0, sizeof(*st));
 	for_each_cache(sum_row, st);
-	st->mapped = ks__arena_mapped() + ks__vmalloc_mapped();
+	st->mapped = ks__arena_mapped() + ks__vmalloc_mapped() + ks__vmalloc_lazy();
 	st->page_free = ks__buddy_free_bytes();
 	ks__large_stats(&st->large_bytes, &st->large_count);
 	st->large_bytes += ks__vmalloc_mapped();

@@ -30,8 +30,24 @@
  * malloc_usable_size look the pointer up, and a pointer that is neither in
  * a section nor in this table is an invalid free.
  *
- * Locking: vm_lock guards the table and counters; mmap/munmap/mremap run
- * outside it except the table's own growth.
+ * Lazy unmapping.  A freed block is not unmapped at once but kept, with
+ * its pages resident, on a short list of lazy areas, as the kernel defers
+ * vunmap (vmap_lazy_nr, purged past lazy_max_pages): a program that frees
+ * a 20 MiB buffer and allocates another a moment later, as image, parser
+ * and compression code do in a loop, gets the same pages back instead of
+ * an munmap, an mmap and a page fault per 4 KiB.  An allocation takes the
+ * smallest lazy area that fits (its tail, past a quarter more than was
+ * asked, stays lazy as an area of its own), or else the largest that does
+ * not and grows it with mremap, so only the new pages fault in.  The list
+ * is bounded (KS_VM_LAZY_SLOTS areas, 64 MiB plus a quarter of the live
+ * vmalloc bytes), and an area stays on it for decay_ms at most: every
+ * vmalloc call and the malloc tick unmap the ones past their time, and
+ * malloc_trim unmaps them all.  A block that must read as zero (calloc)
+ * and comes from the list is cleared with memset, which costs less than
+ * the fault and the kernel's clearing of a fresh page.
+ *
+ * Locking: vm_lock guards the table, the lazy list and the counters;
+ * mmap/munmap/mremap run outside it except the table's own growth.
  */
 #include "vmalloc.h"
 #include "os.h"
@@ -129,18 +145,192 @@ static void remove_locked(struct vm_area *a)
 	table[i].len = 0;
 }
 
-void *ks__vmalloc_alloc(size_t size, size_t align)
+/* ---- lazy areas ---------------------------------------------------------- */
+
+#define KS_VM_LAZY_SLOTS 16
+#define KS_VM_LAZY_MIN   (64ul << 20)
+
+struct vm_lazy {
+	uintptr_t addr;
+	size_t len;
+	uint64_t stamp;            /* when it was freed, ks__clock_ms() */
+};
+
+static struct vm_lazy lazy[KS_VM_LAZY_SLOTS];
+static unsigned nr_lazy;
+static size_t lazy_bytes;
+
+/* Areas to unmap once vm_lock is dropped. */
+struct vm_doomed {
+	unsigned n;
+	struct vm_lazy a[KS_VM_LAZY_SLOTS + 1];
+};
+
+static void lazy_take_locked(unsigned i, struct vm_lazy *out)
+{
+	*out = lazy[i];
+	lazy_bytes -= lazy[i].len;
+	lazy[i] = lazy[--nr_lazy];
+}
+
+static void unmap_doomed(struct vm_doomed *d)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		ks__os_unmap((void *)d->a[i].addr, d->a[i].len);
+	d->n = 0;
+}
+
+/* Move to D every lazy area freed before CUTOFF. */
+static void lazy_expire_locked(uint64_t cutoff, struct vm_doomed *d)
+{
+	for (unsigned i = 0; i < nr_lazy;) {
+		if (lazy[i].stamp < cutoff)
+			lazy_take_locked(i, &d->a[d->n++]);
+		else
+			i++;
+	}
+}
+
+static size_t lazy_cap(void)
+{
+	return KS_VM_LAZY_MIN + mapped_bytes / 4;
+}
+
+/* Keep [ADDR, ADDR + LEN) as a lazy area, merged with the lazy areas
+ * next to it (a block split from one, freed again), making room by
+ * dropping the oldest ones into D; false (and nothing kept) if it is too
+ * large.  A merged area may span two kernel mappings (one with
+ * MADV_HUGEPAGE, one without), which mremap refuses to move: the callers
+ * fall back to a copy. */
+static void lazy_put_locked(uintptr_t addr, size_t len, uint64_t now,
+			    struct vm_doomed *d)
+{
+	size_t cap = lazy_cap();
+
+	for (unsigned i = 0; i < nr_lazy;) {     /* merge with its neighbours */
+		if (lazy[i].addr + lazy[i].len == addr || addr + len == lazy[i].addr) {
+			struct vm_lazy n;
+			lazy_take_locked(i, &n);
+			addr = n.addr < addr ? n.addr : addr;
+			len += n.len;
+			continue;
+		}
+		i++;
+	}
+	if (len > cap) {
+		d->a[d->n++] = (struct vm_lazy){ addr, len, 0 };
+		return;
+	}
+	while (nr_lazy && (nr_lazy == KS_VM_LAZY_SLOTS || lazy_bytes + len > cap)) {
+		unsigned old = 0;
+		for (unsigned i = 1; i < nr_lazy; i++)
+			if (lazy[i].stamp < lazy[old].stamp)
+				old = i;
+		lazy_take_locked(old, &d->a[d->n++]);
+	}
+	lazy[nr_lazy++] = (struct vm_lazy){ addr, len, now };
+	lazy_bytes += len;
+}
+
+/* The lazy area to serve LEN bytes from: the smallest that holds them,
+ * else the largest (to grow); false if there is none. */
+static bool lazy_get_locked(size_t len, struct vm_lazy *out)
+{
+	int fit = -1, big = -1;
+
+	for (unsigned i = 0; i < nr_lazy; i++) {
+		if (lazy[i].len >= len && (fit < 0 || lazy[i].len < lazy[fit].len))
+			fit = (int)i;
+		if (big < 0 || lazy[i].len > lazy[big].len)
+			big = (int)i;
+	}
+	if (fit < 0)
+		fit = big;
+	if (fit < 0)
+		return false;
+	lazy_take_locked((unsigned)fit, out);
+	return true;
+}
+
+static void decay_locked(uint64_t now, struct vm_doomed *d)
+{
+	if (now > ks_opt.decay_ms)
+		lazy_expire_locked(now - ks_opt.decay_ms, d);
+}
+
+void ks__vmalloc_decay(void)
+{
+	struct vm_doomed d = { 0 };
+
+	if (!__atomic_load_n(&nr_lazy, __ATOMIC_RELAXED))
+		return;
+	ks_lock(&vm_lock);
+	decay_locked(ks__clock_ms(), &d);
+	ks_unlock(&vm_lock);
+	unmap_doomed(&d);
+}
+
+size_t ks__vmalloc_trim(void)
+{
+	struct vm_doomed d = { 0 };
+	size_t bytes = 0;
+
+	ks_lock(&vm_lock);
+	lazy_expire_locked(UINT64_MAX, &d);
+	ks_unlock(&vm_lock);
+	for (unsigned i = 0; i < d.n; i++)
+		bytes += d.a[i].len;
+	unmap_doomed(&d);
+	return bytes;
+}
+
+/* At least *LEN bytes made from a lazy area (*LEN set to what the block
+ * maps), or NULL if there is none or mremap refused.  The tail of an area
+ * much larger than *LEN stays lazy. */
+static void *lazy_reuse(size_t *len, bool zero)
+{
+	struct vm_doomed d = { 0 };
+	size_t want = *len;
+	struct vm_lazy a;
+	void *p;
+
+	ks_lock(&vm_lock);
+	decay_locked(ks__clock_ms(), &d);
+	if (!lazy_get_locked(want, &a)) {
+		ks_unlock(&vm_lock);
+		unmap_doomed(&d);
+		return NULL;
+	}
+	if (a.len > want + want / 4) {            /* split: the tail stays */
+		lazy_put_locked(a.addr + want, a.len - want, a.stamp, &d);
+		a.len = want;
+	}
+	ks_unlock(&vm_lock);
+	unmap_doomed(&d);
+	p = (void *)a.addr;
+	if (a.len < want && !(p = ks__os_remap(p, a.len, want, true))) {
+		ks__os_unmap((void *)a.addr, a.len);
+		return NULL;
+	}
+	if (zero)                          /* the part that was there before */
+		memset(p, 0, a.len < want ? a.len : want);
+	*len = a.len > want ? a.len : want;
+	return p;
+}
+
+void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 {
 	size_t len = ks_align_up(size, ks_os_page_size);
-	void *p;
+	void *p = NULL;
 	bool ok;
 
 	if (size == 0 || len < size) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = ks__os_map(len, align, false);
-	if (!p)
+	if (align <= ks_os_page_size && __atomic_load_n(&nr_lazy, __ATOMIC_RELAXED))
+		p = lazy_reuse(&len, zero);
+	if (!p && !(p = ks__os_map(len, align, false)))
 		return NULL;
 	ks_lock(&vm_lock);
 	ok = insert_locked((uintptr_t)p, len);
@@ -157,7 +347,9 @@ void *ks__vmalloc_alloc(size_t size, size_t align)
 
 bool ks__vmalloc_free(void *p)
 {
+	struct vm_doomed d = { 0 };
 	struct vm_area *a;
+	uint64_t now = ks__clock_ms();
 	size_t len;
 
 	ks_lock(&vm_lock);
@@ -168,8 +360,10 @@ bool ks__vmalloc_free(void *p)
 	}
 	len = a->len;
 	remove_locked(a);
+	decay_locked(now, &d);
+	lazy_put_locked((uintptr_t)p, len, now, &d);
 	ks_unlock(&vm_lock);
-	ks__os_unmap(p, len);
+	unmap_doomed(&d);
 	return true;
 }
 
@@ -236,6 +430,11 @@ size_t ks__vmalloc_mapped(void)
 	return __atomic_load_n(&mapped_bytes, __ATOMIC_RELAXED);
 }
 
+size_t ks__vmalloc_lazy(void)
+{
+	return __atomic_load_n(&lazy_bytes, __ATOMIC_RELAXED);
+}
+
 size_t ks__vmalloc_count(void)
 {
 	return __atomic_load_n(&nr_areas, __ATOMIC_RELAXED);
@@ -257,6 +456,14 @@ int ks__vmalloc_check(void)
 			broken++;
 	}
 	if (n != nr_areas || bytes != mapped_bytes)
+		broken++;
+	bytes = 0;
+	for (unsigned i = 0; i < nr_lazy; i++) {   /* lazy areas: not live too */
+		bytes += lazy[i].len;
+		if (lookup_locked(lazy[i].addr) || lazy[i].addr & (ks_os_page_size - 1))
+			broken++;
+	}
+	if (bytes != lazy_bytes || nr_lazy > KS_VM_LAZY_SLOTS)
 		broken++;
 	ks_unlock(&vm_lock);
 	return broken;

@@ -3,16 +3,23 @@
 #define KS_VMALLOC_H
 #include "internal.h"
 
-/* A block of SIZE bytes aligned to ALIGN with its own mapping; its bytes
- * read as zero.  NULL with errno ENOMEM. */
-void *ks__vmalloc_alloc(size_t size, size_t align);
+/* A block of SIZE bytes aligned to ALIGN with its own mapping (a lazy
+ * area's, see vmalloc.c); its bytes read as zero if ZERO.  NULL with errno
+ * ENOMEM. */
+void *ks__vmalloc_alloc(size_t size, size_t align, bool zero);
 /* Free P if it is a vmalloc block; false if it is not one. */
 bool ks__vmalloc_free(void *p);
 /* Usable bytes of P, 0 if P is not a vmalloc block. */
 size_t ks__vmalloc_usable(const void *p);
 /* Resize in place or by mremap; NULL (errno ENOMEM, P intact) on failure. */
 void *ks__vmalloc_realloc(void *p, size_t size);
+/* Unmap the lazy areas past the decay time (cheap when there are none). */
+void ks__vmalloc_decay(void);
+/* Unmap every lazy area; returns the bytes unmapped. */
+size_t ks__vmalloc_trim(void);
+/* Bytes of live blocks, and of lazy areas. */
 size_t ks__vmalloc_mapped(void);
+size_t ks__vmalloc_lazy(void);
 size_t ks__vmalloc_count(void);
 int ks__vmalloc_check(void);
 void ks__vmalloc_lock(void);

@@ -14,7 +14,7 @@
 static void t_alloc_free(void)
 {
 	ks_boot();
-	char *p = ks__vmalloc_alloc(5 << 20, 0);
+	char *p = ks__vmalloc_alloc(5 << 20, 0, false);
 	REQUIRE(p != NULL);
 	CHECK_PTR_ALIGNED(p, ks_os_page_size);
 	CHECK(ks__vmalloc_usable(p) >= (5u << 20));
@@ -36,7 +36,7 @@ static void t_table_growth(void)
 	static void *p[N];
 	ks_boot();
 	for (int i = 0; i < N; i++) {
-		p[i] = ks__vmalloc_alloc(4096 * (1 + i % 3), 0);
+		p[i] = ks__vmalloc_alloc(4096 * (1 + i % 3), 0, false);
 		REQUIRE(p[i] != NULL);
 		*(int *)p[i] = i;
 	}
@@ -58,7 +58,7 @@ static void t_realloc(void)
 {
 	ks_boot();
 	size_t size = 8u << 20;
-	unsigned char *p = ks__vmalloc_alloc(size, 0);
+	unsigned char *p = ks__vmalloc_alloc(size, 0, false);
 	REQUIRE(p != NULL);
 	for (size_t i = 0; i < size; i += 512)
 		p[i] = (unsigned char)(i >> 9);
@@ -95,7 +95,7 @@ static void t_aligned(void)
 {
 	ks_boot();
 	for (size_t align = 8192; align <= (64u << 20); align <<= 2) {
-		void *p = ks__vmalloc_alloc(3 << 20, align);
+		void *p = ks__vmalloc_alloc(3 << 20, align, false);
 		REQUIRE(p != NULL);
 		CHECK_PTR_ALIGNED(p, align);
 		CHECK(ks__vmalloc_free(p));
