@@ -45,7 +45,9 @@ struct ks_page {
 	                                safe: offset 0 is a slot always full */
 	uint8_t pb_type;             /* first page of a pageblock: its type */
 	uint8_t mt;                  /* BUDDY head: the type list it is on */
-	uint8_t pad[16];
+	uint16_t carved;             /* slab head: objects handed out at least
+	                                once (slab.c, lazy carving) */
+	uint8_t pad[14];
 };
 
 struct ks_section {

@@ -40,7 +40,10 @@
  * asked, stays lazy as an area of its own), or else the largest that does
  * not and grows it with mremap, so only the new pages fault in.  The list
  * is bounded (KS_VM_LAZY_SLOTS areas, 64 MiB plus a quarter of the live
- * vmalloc bytes), and an area stays on it for decay_ms at most: every
+ * vmalloc bytes; no area of KS_THP_MIN or more, which glibc would not keep
+ * either: a block that big is seldom allocated in a loop, and keeping the
+ * previous table of a growing hash while the program fills the next one
+ * only adds to its peak), and an area stays on it for decay_ms at most: every
  * vmalloc call and the malloc tick unmap the ones past their time, and
  * malloc_trim unmaps them all.  A block that must read as zero (calloc)
  * and comes from the list is cleared with memset, which costs less than
@@ -197,18 +200,20 @@ static size_t lazy_cap(void)
 }
 
 /* Keep [ADDR, ADDR + LEN) as a lazy area, merged with the lazy areas
- * next to it (a block split from one, freed again), making room by
+ * next to it (a block split from one, freed again) while the sum stays
+ * below KS_THP_MIN, making room by
  * dropping the oldest ones into D; false (and nothing kept) if it is too
- * large.  A merged area may span two kernel mappings (one with
- * MADV_HUGEPAGE, one without), which mremap refuses to move: the callers
- * fall back to a copy. */
+ * large.  A merged area may span two kernel mappings (made by two
+ * mmap calls), which mremap refuses to move: the callers fall back to a
+ * fresh mapping or a copy. */
 static void lazy_put_locked(uintptr_t addr, size_t len, uint64_t now,
 			    struct vm_doomed *d)
 {
 	size_t cap = lazy_cap();
 
 	for (unsigned i = 0; i < nr_lazy;) {     /* merge with its neighbours */
-		if (lazy[i].addr + lazy[i].len == addr || addr + len == lazy[i].addr) {
+		if ((lazy[i].addr + lazy[i].len == addr || addr + len == lazy[i].addr) &&
+		    len + lazy[i].len < KS_THP_MIN) {
 			struct vm_lazy n;
 			lazy_take_locked(i, &n);
 			addr = n.addr < addr ? n.addr : addr;
@@ -217,7 +222,7 @@ static void lazy_put_locked(uintptr_t addr, size_t len, uint64_t now,
 		}
 		i++;
 	}
-	if (len > cap) {
+	if (len > cap || len >= KS_THP_MIN) {
 		d->a[d->n++] = (struct vm_lazy){ addr, len, 0 };
 		return;
 	}
