@@ -35,11 +35,30 @@ ksb_find_builddir() {
 	(cd "$d" && pwd)
 }
 
+# Allocators named on the command line (--with NAME=PATH.so): a peer built
+# from its public sources, say mimalloc 3.x or snmalloc, beside Debian's.
+declare -gA KSB_EXTRA=()
+
+# ksb_add_extra NAME=PATH: register an allocator given with --with.
+ksb_add_extra() {
+	local name=${1%%=*} path=${1#*=}
+	[ -n "$name" ] && [ "$name" != "$1" ] && [ -n "$path" ] ||
+		ksb_die "--with wants NAME=PATH.so, not '$1'"
+	case $path in /*) ;; *) path=$PWD/$path ;; esac
+	KSB_EXTRA[$name]=$path
+}
+
 # ksb_preload_path NAME BUILDDIR: the library to preload for NAME, empty for
 # glibc; exit status 1 (and the reason on stdout) when it is not there.
 ksb_preload_path() {
 	local name=$1 builddir=$2 lib ma
 	ma=$(ksb_multiarch)
+	if [ -n "${KSB_EXTRA[$name]:-}" ]; then
+		lib=${KSB_EXTRA[$name]}
+		[ -e "$lib" ] && { echo "$lib"; return 0; }
+		echo "$lib not found"
+		return 1
+	fi
 	case $name in
 	glibc) echo ""; return 0 ;;
 	kslab) lib=$builddir/.libs/libkslab.so ;;

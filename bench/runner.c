@@ -11,8 +11,10 @@
  * stdout goes to the file given with -o (stderr stays stderr).  Prints one
  * line on stdout:
  *
- *   status=ok|exit|signal|timeout code=N wall=SECONDS maxrss_kb=KB
+ *   status=ok|exit|signal|timeout code=N wall=SECONDS maxrss_kb=KB cpu=SECONDS minflt=N
  *
+ * cpu is user + system time and minflt the minor page faults, both of the
+ * child and its waited-for descendants (a script's programs).
  * and exits 0 when the case ran to exit status 0, 1 otherwise.  A version
  * of /usr/bin/time -f that also enforces a timeout and cleans up servers.
  */
@@ -127,6 +129,9 @@ int main(int argc, char **argv)
 		code = WEXITSTATUS(status);
 		st = code ? "exit" : "ok";
 	}
-	printf("status=%s code=%d wall=%.4f maxrss_kb=%ld\n", st, code, wall, ru.ru_maxrss);
+	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+	printf("status=%s code=%d wall=%.4f maxrss_kb=%ld cpu=%.4f minflt=%ld\n", st, code, wall,
+	       ru.ru_maxrss, cpu, ru.ru_minflt);
 	return strcmp(st, "ok") ? 1 : 0;
 }

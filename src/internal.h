@@ -51,6 +51,7 @@
 #define KS_SECTION_PAGES  (1ul << (KS_SECTION_SHIFT - KS_PAGE_SHIFT))
 #define KS_NR_ORDERS      (KS_MAX_ORDER + 1)
 #define KS_VA_BITS        48           /* user addresses kslab maps below */
+#define KS_HUGE_SIZE      (2ul << 20)  /* a transparent huge page (PMD) */
 #define KS_CACHE_LINE     64
 #define KS_MIN_ALIGN      16           /* what malloc guarantees, as glibc */
 #define KS_SLAB_MAX       32768        /* largest kmalloc class */

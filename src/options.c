@@ -38,7 +38,8 @@ static const struct opt_desc {
 	{ "magazines", OPT_FLAG, offsetof(struct ks_options, magazines),
 	  "per-thread magazines (magazines=0 sends everything to the slabs)" },
 	{ "thp", OPT_FLAG, offsetof(struct ks_options, thp),
-	  "ask for transparent huge pages on blocks of 32 MiB and more (thp=0: never)" },
+	  "transparent huge pages for a heap past 64 MiB and for buffers realloc "
+	  "grows past 32 MiB (thp=0: never)" },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
 	  "how long free memory stays before it goes back to the OS" },
 	{ "nodes", OPT_ULONG, offsetof(struct ks_options, nodes),

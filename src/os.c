@@ -192,6 +192,22 @@ uint64_t ks__clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+bool ks__os_mostly_resident(const void *addr, size_t len)
+{
+	unsigned char vec[256];
+	uintptr_t start = ks_align_down((uintptr_t)addr, ks_os_page_size);
+	size_t pages = (ks_align_up((uintptr_t)addr + len, ks_os_page_size) - start) /
+		       ks_os_page_size, in = 0;
+
+	if (pages > sizeof(vec))
+		pages = sizeof(vec);
+	if (pages == 0 || mincore((void *)start, pages * ks_os_page_size, vec) != 0)
+		return false;
+	for (size_t i = 0; i < pages; i++)
+		in += vec[i] & 1;
+	return in * 4 >= pages * 3;
+}
+
 size_t ks__os_rss(void)
 {
 	char buf[128];

@@ -17,6 +17,9 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move);
 size_t ks__os_purge(void *addr, size_t len, bool lazy);
 /* Ask for transparent huge pages on a range (where THP is "madvise"). */
 void ks__os_hugepage(void *addr, size_t len);
+/* True if at least three quarters of the OS pages of [ADDR, ADDR + LEN)
+ * are resident (at most the first 256 pages are looked at: mincore). */
+bool ks__os_mostly_resident(const void *addr, size_t len);
 /* CPUs this process may run on (its affinity mask), at least 1. */
 unsigned ks__os_nr_cpus(void);
 /* Resident bytes of this process from /proc/self/statm, 0 if unknown. */

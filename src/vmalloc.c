@@ -17,11 +17,17 @@
  * address space, not memory: untouched, it costs no RSS; shrinking by more
  * than half gives the tail back.
  *
- * Blocks of 32 MiB and more ask for transparent huge pages (where the
- * system leaves THP to madvise, as Debian does): a buffer that big is
- * almost always written through, and faulting it in 2 MiB at a time is
- * what makes growing one to 1 GiB cost a third of glibc's time.
- * KSLAB_OPTIONS=thp=0 turns it off.
+ * A block that realloc grows past 32 MiB asks for transparent huge pages
+ * (where the system leaves THP to madvise, as Debian does) if the MiB in
+ * the middle of what it had is resident (mincore; the end may be the
+ * headroom): a buffer written through as it grows
+ * then faults in 2 MiB at a time, which makes growing one to 1 GiB cost a
+ * third of glibc's time.  A block that is not written through, a table
+ * reserved big and filled sparsely, gets no huge pages: every 2 MiB that
+ * one byte touches would be zeroed and resident (growing one to 1 GiB
+ * touching a byte per 64 KiB took 20x glibc's time and all of the GiB).
+ * A block allocated big at once is left to the kernel's 4 KiB faults, as
+ * glibc leaves it.  KSLAB_OPTIONS=thp=0 turns huge pages off.
  *
  * The blocks are found in O(1) through an open-addressing hash table keyed
  * by the block's address (linear probing, backward-shift deletion, load
@@ -58,7 +64,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define KS_THP_MIN (32ul << 20)   /* blocks this large ask for huge pages */
+#define KS_THP_MIN (32ul << 20)   /* blocks this large may get huge pages */
+#define KS_DENSE_PROBE (1ul << 20) /* how much of a block mincore reads */
 
 struct vm_area {
 	uintptr_t addr;            /* 0: empty slot */
@@ -345,8 +352,6 @@ void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (len >= KS_THP_MIN && ks_opt.thp)
-		ks__os_hugepage(p, len);
 	return p;
 }
 
@@ -425,7 +430,9 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	if (!insert_locked((uintptr_t)q, len))
 		KS_BUG_ON(1);
 	ks_unlock(&vm_lock);
-	if (len >= KS_THP_MIN && ks_opt.thp)
+	/* a buffer grown while it is written through: huge pages from here */
+	if (len >= KS_THP_MIN && len > old && ks_opt.thp &&
+	    ks__os_mostly_resident((char *)q + old / 2, KS_DENSE_PROBE))
 		ks__os_hugepage(q, len);
 	return q;
 }

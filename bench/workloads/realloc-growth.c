@@ -12,15 +12,18 @@
  *              limit (default 64 MiB): thousands of reallocs of a large
  *              block, each of which should extend it in place.
  * The program writes one word into every new 4 KiB page of the buffer, as a
- * writer appending would, and checks the words already written after each
+ * writer appending would (or, with -t, one word every STRIDE bytes: a
+ * buffer reserved big and filled sparsely, such as a hash table's or an
+ * arena's, where the copy an allocator makes is all of the cost), and checks the words already written after each
  * realloc (all of them when doubling; the first and the last 16 pages when
  * stepping) and all of them at the end.
  *
  * usage: realloc-growth [-m double|step] [-l limit] [-i step] [-r repeats]
+ *                       [-t touch stride]
  */
 #include "wl.h"
 
-#define PG 4096u
+static size_t PG = 4096;           /* bytes between the words written */
 
 static inline uint64_t word_for(size_t page, unsigned rep)
 {
@@ -44,14 +47,16 @@ int main(int argc, char **argv)
 	size_t limit = 0, step = PG;
 	unsigned repeats = 1;
 	int opt;
-	while ((opt = getopt(argc, argv, "m:l:i:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:l:i:r:t:")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'l': limit = wl_num(optarg); break;
 		case 'i': step = wl_num(optarg); break;
 		case 'r': repeats = (unsigned)wl_num(optarg); break;
+		case 't': PG = wl_num(optarg); break;
 		default:
-			wl_usage("realloc-growth [-m double|step] [-l limit] [-i step] [-r repeats]");
+			wl_usage("realloc-growth [-m double|step] [-l limit] [-i step] [-r repeats] "
+				 "[-t touch stride]");
 		}
 	}
 	int dbl = !strcmp(mode, "double");
@@ -59,8 +64,8 @@ int main(int argc, char **argv)
 		wl_usage("realloc-growth: mode is double or step");
 	if (!limit)
 		limit = dbl ? (size_t)1 << 30 : (size_t)64 << 20;
-	if (!step || limit < PG)
-		wl_usage("realloc-growth: need step >= 1 and limit >= 4096");
+	if (!step || PG < 8 || limit < PG)
+		wl_usage("realloc-growth: need step >= 1, stride >= 8 and limit >= stride");
 
 	size_t nreallocs = 0;
 	double t0 = wl_now();
