@@ -50,6 +50,7 @@ void *ks__malloc_slow(size_t size)
 		if (ks__pages_decay()) {
 			ks__mag_reap();
 			ks__vmalloc_decay();
+			ks__slab_purge_idle(false);
 		}
 	}
 	return ks__kmalloc(size, 0);
@@ -204,6 +205,7 @@ ks_libc int malloc_trim(size_t pad)
 	ks_list_for_each(pos, &ks_slab_caches)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));
 	ks_unlock(&ks_slab_caches_lock);
+	released += ks__slab_purge_idle(true);
 	released += ks__buddy_purge(UINT64_MAX, 0, false);
 	released += ks__vmalloc_trim();
 	return released != 0;

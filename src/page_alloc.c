@@ -130,32 +130,43 @@ static int purging;            /* one purger at a time */
 #define DIRTY_LIMIT_FLOOR (16384ul)   /* pages: 64 MiB */
 
 /* Free memory never stays resident for long beyond what the program has
- * in use (and at least 64 MiB), whatever the decay time says.  Past that
+ * in use or a quarter of what the zones manage, whichever is less (and at
+ * least 64 MiB), whatever the decay time says.  Past that
  * limit the oldest free blocks go back at once, down to three quarters of
  * it (the hysteresis: one purge buys room for many frees), but only those
  * that have been free for a quarter of the decay time: a heap of mixed
  * sizes always has holes between its live blocks, and a block freed a
  * moment ago is the one the next malloc takes, so purging it only buys a
  * fault per page (bench/workloads/mixed-heap -m churn took 16x glibc's
- * faults when any block could go).  Past twice the limit the program has
- * plainly shrunk, a large heap freed with a scattered few objects kept,
- * and blocks of any age go. */
+ * faults when any block could go).  When the program has plainly shrunk
+ * (a quarter less in use than at the most since the last purge, or free
+ * memory past twice the limit: a large heap freed with a scattered few
+ * objects kept), blocks of any age go. */
 static void dirty_limit(void)
 {
-	size_t used = 0, dirty = 0, limit;
+	static size_t used_high;       /* the most in use since the last purge */
+	size_t used = 0, dirty = 0, managed = 0, limit;
 	uint64_t cutoff;
+	bool shrunk;
 
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
 		struct ks_zone *zn = &ks_zones[z];
-		used += __atomic_load_n(&zn->managed_pages, __ATOMIC_RELAXED) -
-			__atomic_load_n(&zn->free_pages, __ATOMIC_RELAXED);
+		size_t m = __atomic_load_n(&zn->managed_pages, __ATOMIC_RELAXED);
+		managed += m;
+		used += m - __atomic_load_n(&zn->free_pages, __ATOMIC_RELAXED);
 		dirty += __atomic_load_n(&zn->dirty_pages, __ATOMIC_RELAXED);
 	}
-	limit = used > DIRTY_LIMIT_FLOOR ? used : DIRTY_LIMIT_FLOOR;
+	limit = used < managed / 4 ? used : managed / 4;
+	if (limit < DIRTY_LIMIT_FLOOR)
+		limit = DIRTY_LIMIT_FLOOR;
+	if (used > __atomic_load_n(&used_high, __ATOMIC_RELAXED))
+		__atomic_store_n(&used_high, used, __ATOMIC_RELAXED);
 	if (dirty <= limit || __atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
 		return;
-	cutoff = dirty > 2 * limit ? UINT64_MAX : ks__clock_ms() - ks_opt.decay_ms / 4;
+	shrunk = used < used_high - used_high / 4 || dirty > 2 * limit;
+	cutoff = shrunk ? UINT64_MAX : ks__clock_ms() - ks_opt.decay_ms / 4;
 	ks__buddy_purge(cutoff, limit / 4 * 3, ks_opt.purge_lazy);
+	__atomic_store_n(&used_high, used, __ATOMIC_RELAXED);
 	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
 }
 

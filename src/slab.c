@@ -78,10 +78,25 @@
  *    touched when its objects are.  Caches with a constructor or debug
  *    patterns carve the whole slab when it is made (the constructor runs
  *    once per object then, as the API promises).
+ *
+ * 9. Idle slabs.  A heap that frees most of its objects at random keeps a
+ *    few in almost every slab, and the slabs stay partial: the kernel's
+ *    SLUB keeps them whole, glibc can reuse the gaps for any size.  Here
+ *    the decay tick (ks__slab_purge_idle), and every 64 MiB of new slabs,
+ *    looks at the emptiest slabs (the empty list and the two emptiest
+ *    quarters) that no allocation or free touched for a tick, and gives back the OS pages on which every
+ *    object is free.  Their objects leave the freelist (a page given back
+ *    reads as zero, and the free pointers with it) and the slab's purged
+ *    mask, a bit per OS page, remembers them; when the slab has no other
+ *    free object, take_locked takes the lowest such page back and chains
+ *    its objects again.  Caches with a constructor or debugging are left
+ *    alone (their free objects hold state).  malloc_trim does every slab.
  */
 #include "slab.h"
 #include "page_alloc.h"
 #include "debug.h"
+#include "os.h"
+#include "options.h"
 #include <errno.h>
 #include <string.h>
 
@@ -90,6 +105,8 @@ ks_lock_t ks_slab_caches_lock = KS_LOCK_INIT;
 unsigned ks_nr_nodes = 1;
 __thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
 ks_lock_t ks__meta_lock = KS_LOCK_INIT;
+static uint32_t slab_epoch = 2;      /* ticks of ks__slab_purge_idle (9.) */
+static void count_growth(unsigned order);
 
 void ks__slab_init_nodes(unsigned n)
 {
@@ -333,6 +350,7 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, struct ks_slab_node *
 
 	if (!head)
 		return NULL;
+	count_growth(sc->order);
 	ks_lock(&nd->lock);
 	colour = nd->colour_next;
 	nd->colour_next = colour >= sc->colour_count ? 0 : colour + 1;
@@ -351,6 +369,9 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, struct ks_slab_node *
 	head->s_off = (uint16_t)(colour * sc->colour_step);
 	head->freelist = NULL;
 	head->carved = 0;
+	head->purged = 0;
+	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
+	head->scanned = 0;
 	if (!sc->ctor && !sc->debug)   /* carved as it is used: see take_locked */
 		return head;
 	base = slab_base(head);
@@ -377,6 +398,7 @@ static void slab_release(struct ks_slab_cache *sc, struct ks_page *head)
 		head[i].head_delta = 0;
 	}
 	head->freelist = NULL;
+	head->purged = 0;
 	ks__pages_free(head, sc->order);
 }
 
@@ -459,6 +481,179 @@ static struct ks_page *pick_slab(struct ks_slab_node *nd)
 	return NULL;
 }
 
+/* ---- idle slabs: their free pages go back (9. in the essay) ------------ */
+
+/* The OS pages of HEAD that object I overlaps, as a mask. */
+static uint32_t obj_pages(const struct ks_slab_cache *sc, const struct ks_page *head,
+			  size_t i)
+{
+	size_t start = head->s_off + i * sc->size, end = start + sc->size - 1;
+	unsigned lo = (unsigned)(start / ks_os_page_size), hi = (unsigned)(end / ks_os_page_size);
+
+	return (hi >= 31 ? ~0u : (2u << hi) - 1) & ~((1u << lo) - 1);
+}
+
+/* Chain the objects on OS page BIT of HEAD that are on no other given-back
+ * page (all of them are free: nothing can take an object while it is off
+ * the freelist).  Caller holds the node's lock. */
+static void link_page_locked(struct ks_slab_cache *sc, struct ks_page *head, unsigned bit)
+{
+	size_t pstart = (size_t)bit * ks_os_page_size, pend = pstart + ks_os_page_size;
+	size_t first = pstart > head->s_off ? (pstart - head->s_off) / sc->size : 0;
+	char *base = slab_base(head);
+
+	for (size_t i = first; i < head->carved && head->s_off + i * sc->size < pend; i++) {
+		if (obj_pages(sc, head, i) & head->purged)
+			continue;
+		*free_ptr(sc, base + i * sc->size) = head->freelist;
+		head->freelist = base + i * sc->size;
+	}
+}
+
+/* A free object of HEAD, whose freelist is empty and every object carved:
+ * take back given-back pages until one has an object.  Caller holds the
+ * node's lock; HEAD has a free object (it is partial or empty). */
+static void *unpurge_locked(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	void *slot;
+
+	while (!head->freelist) {
+		unsigned bit;
+		KS_BUG_ON(!head->purged);
+		bit = (unsigned)__builtin_ctz(head->purged);
+		head->purged &= ~(1u << bit);
+		link_page_locked(sc, head, bit);
+	}
+	slot = head->freelist;
+	head->freelist = *free_ptr(sc, slot);
+	return slot;
+}
+
+#define PURGE_MAX_OBJS 8192          /* a bitmap of free objects on the stack */
+
+/* Give back the OS pages of HEAD on which every object is free: their
+ * objects leave the freelist (a page given back reads as zero, free
+ * pointers included) and come back, page by page, when the slab has
+ * nothing else to hand out.  Returns the pages given back.  Caller holds
+ * the node's lock (the madvise runs under it: nothing may take an object
+ * of such a page until it is gone). */
+static size_t purge_slab_locked(struct ks_slab_cache *sc, struct ks_page *head)
+{
+	uint64_t free_map[PURGE_MAX_OBJS / 64] = { 0 };
+	size_t npages = (KS_PAGE_SIZE << sc->order) / ks_os_page_size, done = 0;
+	uint32_t busy = head->purged, fresh;
+	char *base = slab_base(head), *page = ks_page_address(head);
+	void **link;
+
+	if (npages < 1 || npages > 32 || sc->objs_per_slab > PURGE_MAX_OBJS)
+		return 0;
+	for (char *slot = head->freelist; slot; slot = *free_ptr(sc, slot)) {
+		size_t i = (size_t)(slot - base) / sc->size;
+		free_map[i / 64] |= 1ull << (i % 64);
+	}
+	for (size_t i = 0; i < sc->objs_per_slab; i++)
+		if (i >= head->carved || (!(free_map[i / 64] & (1ull << (i % 64))) &&
+					  !(obj_pages(sc, head, i) & head->purged)))
+			busy |= obj_pages(sc, head, i);       /* in use, or never carved */
+	fresh = ~busy & (npages == 32 ? ~0u : (1u << npages) - 1);
+	if (!fresh)
+		return 0;
+	head->purged |= fresh;
+	for (link = &head->freelist; *link;) {     /* unchain their objects */
+		size_t i = (size_t)((char *)*link - base) / sc->size;
+		if (obj_pages(sc, head, i) & head->purged)
+			*link = *free_ptr(sc, *link);
+		else
+			link = free_ptr(sc, *link);
+	}
+	while (fresh) {                          /* one madvise per run */
+		unsigned lo = (unsigned)__builtin_ctz(fresh), hi = lo;
+		while (hi + 1 < 32 && (fresh & (1u << (hi + 1))))
+			hi++;
+		done += ks__os_purge(page + lo * ks_os_page_size,
+				     (hi - lo + 1) * ks_os_page_size, ks_opt.purge_lazy);
+		fresh &= ~((hi == 31 ? ~0u : (2u << hi) - 1) & ~((1u << lo) - 1));
+	}
+	return done / ks_os_page_size;
+}
+
+/* Look at ND's emptiest slabs, giving back the pages of those not touched
+ * since the last tick but one and not looked at since.  Each list is
+ * walked from its head, and a slab looked at goes to its tail, so that a
+ * long list is covered over a few passes; BUDGET bounds the slabs whose
+ * objects are counted.  Caller holds ND's lock. */
+static size_t purge_node_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+				bool all, unsigned *budget)
+{
+	struct ks_list *lists[] = { &nd->empty, &nd->partial[0], &nd->partial[1] };
+	uint32_t epoch = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
+	size_t pages = 0, visits = nd->nr_partial + nd->nr_empty;   /* once round */
+
+	for (unsigned l = 0; l < KS_ARRAY_SIZE(lists); l++) {
+		while (*budget && visits && !ks_list_empty(lists[l])) {
+			struct ks_page *head = ks_list_entry(lists[l]->next, struct ks_page, lru);
+			visits--;
+			if (all || (head->touched + 2 <= epoch && head->scanned <= head->touched)) {
+				--*budget;
+				head->scanned = epoch;
+				pages += purge_slab_locked(sc, head);
+			}
+			ks_list_del(&head->lru);
+			ks_list_add_tail(&head->lru, lists[l]);
+		}
+	}
+	return pages;
+}
+
+/* One pass over every cache; with TRY, only the locks that are free (the
+ * pass from slab_grow, whose caller may hold a depot's lock). */
+static size_t purge_idle(bool all, bool try)
+{
+	struct ks_list *pos;
+	size_t pages = 0;
+
+	if (try ? !ks_trylock(&ks_slab_caches_lock) : (ks_lock(&ks_slab_caches_lock), false))
+		return 0;
+	__atomic_add_fetch(&slab_epoch, 1, __ATOMIC_RELAXED);
+	ks_list_for_each(pos, &ks_slab_caches) {
+		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
+		if (sc->debug || sc->ctor)      /* their free objects keep state */
+			continue;
+		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+			struct ks_slab_node *nd = node_if(sc, i);
+			unsigned budget = all ? UINT32_MAX : 256;
+			if (!nd)
+				continue;
+			if (try ? !ks_trylock(&nd->lock) : (ks_lock(&nd->lock), false))
+				continue;
+			pages += purge_node_locked(sc, nd, all, &budget);
+			ks_unlock(&nd->lock);
+		}
+	}
+	ks_unlock(&ks_slab_caches_lock);
+	return pages;
+}
+
+size_t ks__slab_purge_idle(bool all)
+{
+	return purge_idle(all, false);
+}
+
+/* Every KS_PURGE_GROWTH pages of new slabs is a tick too: a program that
+ * moves from one size band to the next in less than a decay time leaves
+ * the last band's slabs idle, and they are looked at while the new band
+ * grows rather than after it has. */
+#define KS_PURGE_GROWTH (16384ul)    /* pages: 64 MiB */
+
+static void count_growth(unsigned order)
+{
+	static size_t grown;
+	size_t before = __atomic_fetch_add(&grown, 1ul << order, __ATOMIC_RELAXED);
+
+	if ((before ^ (before + (1ul << order))) >= KS_PURGE_GROWTH)
+		purge_idle(false, true);
+}
+
 /* Take one slot of ND; NULL if no slab has one.  Caller holds ND's lock. */
 static void *take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 {
@@ -470,8 +665,11 @@ static void *take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 	slot = head->freelist;
 	if (slot)
 		head->freelist = *free_ptr(sc, slot);
-	else                           /* never handed out: carve the next */
+	else if (head->carved < sc->objs_per_slab)   /* never handed out */
 		slot = slab_base(head) + (size_t)head->carved++ * sc->size;
+	else                           /* on pages given back: take one back */
+		slot = unpurge_locked(sc, head);
+	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
 	head->inuse++;
 	nd->active_objs++;
 	if (ks_config_stats)
@@ -489,6 +687,7 @@ static struct ks_page *put_locked(struct ks_slab_cache *sc, struct ks_slab_node 
 
 	*free_ptr(sc, slot) = head->freelist;
 	head->freelist = slot;
+	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
 	nd->active_objs--;
 	if (ks_config_stats)
 		nd->nr_slab_frees++;
@@ -766,11 +965,14 @@ static int check_slab(struct ks_slab_cache *sc, struct ks_slab_node *nd,
 	end = base + (size_t)head->carved * sc->size;  /* free slots were carved */
 	for (char *slot = head->freelist; slot; slot = *free_ptr(sc, slot)) {
 		if (slot < base || slot >= end || (size_t)(slot - base) % sc->size ||
-		    ++nfree > sc->objs_per_slab) {
+		    ++nfree > sc->objs_per_slab ||
+		    (obj_pages(sc, head, (size_t)(slot - base) / sc->size) & head->purged)) {
 			broken++;
 			break;
 		}
 	}
+	for (size_t i = 0; head->purged && i < head->carved; i++)
+		nfree += (obj_pages(sc, head, i) & head->purged) != 0;  /* off the list */
 	if (head->carved > sc->objs_per_slab ||
 	    nfree + head->inuse + (sc->objs_per_slab - head->carved) != sc->objs_per_slab)
 		broken++;

@@ -106,6 +106,10 @@ void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs);
 void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req);
 void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj);
 size_t ks__slab_shrink(struct ks_slab_cache *sc);
+/* Give back the free OS pages of idle partial slabs (all slabs if ALL),
+ * every cache; called from the decay tick and malloc_trim.  Returns the
+ * OS pages given back. */
+size_t ks__slab_purge_idle(bool all);
 /* The slot P falls in, or NULL if P is not the start of an object. */
 void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
 /* Usable size of an object (debug caches: the size requested). */
