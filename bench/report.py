@@ -2,13 +2,15 @@
 """report.py - turn bench/compare.sh's raw runs into bench/results/RESULTS.md
 and the gnuplot script for the ratio chart.
 
-Reads RAW/runs.tsv (one line per run: case, allocator, rep, status, code,
-wall seconds, peak RSS in KiB) and RAW/metrics.tsv (the METRIC lines the
-workloads print), plus RAW/machine.md, RAW/cases.md, RAW/skipped.md and an
-optional callgrind table.  A cell is the median over the repetitions; a cell
-any of whose runs failed is FAIL, with the failing status.  Ratios are to
-glibc; the geometric mean of an allocator is over the cases it passed that
-glibc passed too, and says so when that is not all of them.
+Reads RAW/runs.tsv (one line per run: case, group, allocator, rep, status,
+code, wall seconds, peak RSS in KiB, CPU seconds, minor faults, checksum of
+the output or -) and RAW/metrics.tsv (the METRIC lines the workloads print),
+plus RAW/machine.md, RAW/cases.md, RAW/skipped.md and an optional callgrind
+table.  A cell is the median over the repetitions; a cell any of whose runs
+failed, or printed other output than glibc's, is FAIL, with the reason.
+Ratios are to glibc; the geometric mean of an allocator is over the cases
+it passed that glibc passed too, and says so when that is not all of them;
+each group of cases (real programs, workloads) has its own.
 """
 import argparse
 import collections
@@ -41,32 +43,63 @@ def read_tsv(path):
 runs = read_tsv(os.path.join(args.raw, "runs.tsv"))
 metrics = read_tsv(os.path.join(args.raw, "metrics.tsv"))
 cases = []
+group_of = {}
 for r in runs:
     if r["case"] not in cases:
         cases.append(r["case"])
+        group_of[r["case"]] = r.get("group", "w")
+GROUPS = [("r", "real programs"), ("w", "workloads")]
+# real programs first, as users judge an allocator by them
+cases.sort(key=lambda c: [g for g, _ in GROUPS].index(group_of[c]))
 
 by = collections.defaultdict(list)
 for r in runs:
     by[(r["case"], r["allocator"])].append(r)
 
+# The output every allocator must print: glibc's (its most common checksum).
+want_out = {}
+for c in cases:
+    sums = [r.get("out", "-") for r in by.get((c, base), []) if r["status"] == "ok"]
+    sums = [x for x in sums if x != "-"]
+    if sums:
+        want_out[c] = collections.Counter(sums).most_common(1)[0][0]
+
+FIELDS = ("wall", "maxrss_kb", "cpu", "minflt")   # the columns of a cell
+SCALE = (1.0, 1 / 1024.0, 1.0, 1.0)               # RSS in MiB
+
 
 def cell(c, a):
-    """(time, rss_mib, failure text or None)"""
+    """(wall, rss_mib, cpu, minflt, failure text or None)"""
     rs = by.get((c, a), [])
     if not rs:
-        return None, None, "FAIL (no run)"
+        return None, None, None, None, "FAIL (no run)"
     bad = [r for r in rs if r["status"] != "ok"]
     if bad:
         r = bad[0]
         what = {"signal": "signal %s" % r["code"], "exit": "exit %s" % r["code"],
                 "timeout": "timeout"}.get(r["status"], r["status"])
-        return None, None, "FAIL (%s, %d/%d runs)" % (what, len(bad), len(rs))
-    t = statistics.median(float(r["wall"]) for r in rs)
-    m = statistics.median(float(r["maxrss_kb"]) for r in rs) / 1024.0
-    return t, m, None
+        return None, None, None, None, "FAIL (%s, %d/%d runs)" % (what, len(bad), len(rs))
+    if c in want_out:
+        diff = [r for r in rs if r.get("out", "-") != want_out[c]]
+        if diff:
+            return None, None, None, None, "FAIL (output differs from glibc's, %d/%d runs)" % (
+                len(diff), len(rs))
+    vals = [statistics.median(float(r.get(f) or 0) for r in rs) * k for f, k in zip(FIELDS, SCALE)]
+    return vals[0], vals[1], vals[2], vals[3], None
 
 
 table = {(c, a): cell(c, a) for c in cases for a in allocs}
+FAILED = 4
+
+
+def spread(c, a, i):
+    """min and max over the reps of the ratio of a rep to glibc's rep of the
+    same round (interleaved, so the two met the same machine)"""
+    f, k = FIELDS[i], SCALE[i]
+    mine = {r["rep"]: float(r.get(f) or 0) * k for r in by.get((c, a), [])}
+    theirs = {r["rep"]: float(r.get(f) or 0) * k for r in by.get((c, base), [])}
+    rs = [mine[p] / theirs[p] for p in mine if p in theirs and theirs[p] > 0 and mine[p] > 0]
+    return (min(rs), max(rs)) if rs else (None, None)
 
 
 def fmt_time(t):
@@ -77,6 +110,10 @@ def fmt_mib(m):
     return "%.1f" % m if m < 100 else "%.0f" % m
 
 
+def fmt_count(v):
+    return "%.0f" % v if v < 10000 else "%.0fk" % (v / 1000.0)
+
+
 def ratio(c, a, i):
     v, b = table[(c, a)][i], table[(c, base)][i] if base in allocs else None
     if v is None or b is None or b <= 0:
@@ -84,40 +121,53 @@ def ratio(c, a, i):
     return v / b
 
 
-def geomean(a, i):
-    rs = [ratio(c, a, i) for c in cases]
+def geomean(a, i, group=None):
+    cs = [c for c in cases if group is None or group_of[c] == group]
+    rs = [ratio(c, a, i) for c in cs]
     ok = [r for r in rs if r is not None and r > 0]
     if not ok:
-        return None, 0
-    return math.exp(sum(math.log(r) for r in ok) / len(ok)), len(ok)
+        return None, 0, len(cs)
+    return math.exp(sum(math.log(r) for r in ok) / len(ok)), len(ok), len(cs)
+
+
+def geo_row(label, i, group=None):
+    g = []
+    for a in allocs:
+        m, n, total = geomean(a, i, group)
+        if m is None:
+            g.append("-")
+        else:
+            g.append("**%.2fx**%s" % (m, "" if n == total else " (%d of %d)" % (n, total)))
+    return "| %s | %s |" % (label, " | ".join(g))
 
 
 def section(title, i, fmt, unit):
     lines = ["### %s" % title, "",
-             "| workload | " + " | ".join(allocs) + " |",
+             "| case | " + " | ".join(allocs) + " |",
              "|---|" + "---:|" * len(allocs)]
-    for c in cases:
-        cells = []
-        for a in allocs:
-            v = table[(c, a)]
-            if v[2]:
-                cells.append("**%s**" % v[2])
-                continue
-            r = ratio(c, a, i)
-            s = fmt(v[i])
-            if r is not None and a != base:
-                s += " (%.2fx)" % r
-            cells.append(s)
-        lines.append("| %s | %s |" % (c, " | ".join(cells)))
+    for gid, gname in GROUPS:
+        cs = [c for c in cases if group_of[c] == gid]
+        if not cs:
+            continue
+        lines.append("| *%s* |%s" % (gname, " |" * len(allocs)))
+        for c in cs:
+            cells = []
+            for a in allocs:
+                v = table[(c, a)]
+                if v[FAILED]:
+                    cells.append("**%s**" % v[FAILED])
+                    continue
+                r = ratio(c, a, i)
+                s = fmt(v[i])
+                if r is not None and a != base:
+                    s += " (%.2fx)" % r
+                cells.append(s)
+            lines.append("| %s | %s |" % (c, " | ".join(cells)))
     if base in allocs:
-        g = []
-        for a in allocs:
-            m, n = geomean(a, i)
-            if m is None:
-                g.append("-")
-            else:
-                g.append("**%.2fx**%s" % (m, "" if n == len(cases) else " (%d of %d)" % (n, len(cases))))
-        lines.append("| geometric mean, ratio to glibc | %s |" % " | ".join(g))
+        for gid, gname in GROUPS:
+            if any(group_of[c] == gid for c in cases):
+                lines.append(geo_row("geometric mean, %s" % gname, i, gid))
+        lines.append(geo_row("geometric mean, all", i))
     lines.append("")
     lines.append("Median of %d runs, %s; in brackets the ratio to glibc (lower is better)." % (args.reps, unit))
     lines.append("")
@@ -159,31 +209,39 @@ if skipped:
     out.append("")
     out.append(skipped)
 out.append("")
-out.append("## Time and peak RSS")
+out.append("## Time, memory and page faults")
 out.append("")
-out.append("Wall time of the whole process and its peak resident set (`ru_maxrss` from wait4, "
-           "the largest process of the case), with the allocator preloaded (LD_PRELOAD). "
-           "**FAIL** is a crash, a wrong result (the workload checks its own) or a timeout.")
+out.append("Wall time of the whole case, its CPU time (user + system, of every process of the case), "
+           "its peak resident set (`ru_maxrss` from wait4: the largest process of the case) and "
+           "its minor page faults, with the allocator preloaded (LD_PRELOAD). **FAIL** is a crash, "
+           "a wrong result (the workloads check their own; a real program's output must be "
+           "glibc's) or a timeout.")
 out.append("")
 out += section("Wall time (s)", 0, fmt_time, "seconds")
+out += section("CPU time, user + system (s)", 2, fmt_time, "seconds")
 out += section("Peak RSS (MiB)", 1, fmt_mib, "MiB")
+out += section("Minor page faults", 3, fmt_count, "faults")
 out.append("![ratios to glibc](ratios.png)")
+out.append("")
+out.append("The chart: each bar is the median ratio to glibc, its whisker the lowest and highest "
+           "ratio of one round's run to glibc's run of the same round; the geometric means "
+           "stand apart on the right.")
 out.append("")
 if "kslab" in allocs and len(allocs) > 1:
     rows = []
     for c in cases:
         k = table[(c, "kslab")]
-        if k[2]:
-            rows.append("| %s | %s | | | |" % (c, k[2]))
+        if k[FAILED]:
+            rows.append("| %s | %s | | | |" % (c, k[FAILED]))
             continue
         cells, behind = [], False
         for i, what in ((0, "time"), (1, "RSS")):
-            rivals = [(table[(c, a)][i], a) for a in allocs if a != "kslab" and not table[(c, a)][2]]
+            rivals = [(table[(c, a)][i], a) for a in allocs if a != "kslab" and not table[(c, a)][FAILED]]
             if not rivals:
                 cells += ["-", "-"]
                 continue
             best, who = min(rivals)
-            g = table[(c, base)][i] if base in allocs and not table[(c, base)][2] else None
+            g = table[(c, base)][i] if base in allocs and not table[(c, base)][FAILED] else None
             vs_g = k[i] / g if g else None
             limit = 1.10 if i == 1 else 1.0
             # RSS differences under 1 MiB are the noise of a tiny heap.
@@ -223,7 +281,7 @@ if morder:
         cells = []
         for a in allocs:
             vs = mv.get((key, a))
-            if table.get((key[0], a), (None, None, "x"))[2] or not vs:
+            if table.get((key[0], a), (None,) * 4 + ("x",))[FAILED] or not vs:
                 cells.append("-")
             else:
                 cells.append("%.4g" % statistics.median(vs))
@@ -252,8 +310,8 @@ if args.callgrind and os.path.exists(args.callgrind):
     out.append("")
 out.append("## Cases")
 out.append("")
-out.append("| workload | command (paths relative to the build or source tree) |")
-out.append("|---|---|")
+out.append("| case | group | command (paths relative to the build or source tree) |")
+out.append("|---|---|---|")
 out.append(read("cases.md"))
 out.append("")
 out.append("## Notes")
@@ -276,52 +334,87 @@ if note:
 with open(res, "w") as f:
     f.write(text.rstrip("\n") + "\n")
 
-# The chart: clustered bars of time and RSS ratios per workload, two panels.
+# The chart: clustered bars of the time and RSS ratios per case, with the
+# spread of the rounds as whiskers, the real programs, then the workloads,
+# then the geometric means, each apart; the axis fits the data.
 others = [a for a in allocs if a != base]
 dat = os.path.join(args.raw, "ratios.dat")
+rows = []
+for gid, gname in GROUPS:
+    cs = [c for c in cases if group_of[c] == gid]
+    if cs:
+        rows += [(c, c) for c in cs] + [("", None)]
+rows += [("geomean %s" % n.split()[0], ("geo", g)) for g, n in GROUPS
+         if any(group_of[c] == g for c in cases)] + [("geomean all", ("geo", None))]
+vals = []
 with open(dat, "w") as f:
-    f.write("# case " + " ".join("t_%s r_%s" % (a, a) for a in others) + "\n")
-    for c in cases + ["geomean"]:
-        row = [c]
+    f.write("# case " + " ".join("t_%s t_lo t_hi r_%s r_lo r_hi" % (a, a) for a in others) + "\n")
+    for label, what in rows:
+        row = ['"%s"' % label]
         for a in others:
             for i in (0, 1):
-                if c == "geomean":
-                    v = geomean(a, i)[0]
+                if what is None:
+                    row += ["NaN"] * 3
+                    continue
+                if isinstance(what, tuple):
+                    v = geomean(a, i, what[1])[0]
+                    lo = hi = v
                 else:
-                    v = ratio(c, a, i)
-                row.append("%.4f" % v if v is not None else "NaN")
+                    v = ratio(what, a, i)
+                    lo, hi = spread(what, a, i)
+                    if v is None:
+                        lo = hi = None
+                for x in (v, lo, hi):
+                    row.append("%.4f" % x if x is not None else "NaN")
+                    if x is not None:
+                        vals.append(x)
         f.write(" ".join(row) + "\n")
 png = os.path.join(args.out, "ratios.png")
+lo = min(vals) if vals else 0.5
+hi = max(vals) if vals else 2.0
+ymin = 2 ** math.floor(math.log2(min(lo, 0.9)) - 0.25)
+ymax = 2 ** math.ceil(math.log2(max(hi, 1.1)) + 0.25)
+ticks = []
+e = math.floor(math.log2(ymin))
+while 2 ** e <= ymax:
+    v = 2.0 ** e
+    ticks.append("'%s' %g" % (("1/%d" % round(1 / v)) if v < 1 else "%g" % v, v))
+    e += 1
 # A failed cell gets a red FAIL where its bar would be.
 labels = []
-for i, c in enumerate(cases):
+for i, (label, what) in enumerate(rows):
+    if not isinstance(what, str):
+        continue
     for k, a in enumerate(others):
-        if table[(c, a)][2] or table[(c, base)][2]:
+        if table[(what, a)][FAILED] or table[(what, base)][FAILED]:
             x = i + (k - (len(others) - 1) / 2.0) / (len(others) + 1)
-            labels.append("set label 'FAIL' at %.3f,0.04 rotate by 90 textcolor rgb 'red' front" % x)
+            labels.append("set label 'FAIL' at %.3f,%g rotate by 90 textcolor rgb 'red' front"
+                          % (x, ymin * 1.1))
 fail_labels = "\n".join(labels)
 gp = os.path.join(args.raw, "ratios.gp")
 with open(gp, "w") as f:
-    f.write("""set terminal pngcairo size 1400,900 noenhanced font ',10'
+    f.write("""set terminal pngcairo size 1600,1000 noenhanced font ',10'
 set output '%s'
 set datafile missing 'NaN'
 set style data histograms
-set style histogram clustered gap 1
+set style histogram errorbars gap 1 lw 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set key outside right top
 set grid ytics
 set xtics rotate by -35
 set logscale y 2
-set yrange [0.03125:64]
-set ytics ('1/32' 0.03125, '1/16' 0.0625, '1/8' 0.125, '1/4' 0.25, '1/2' 0.5, '1' 1, '2' 2, '4' 4, '8' 8, '16' 16, '32' 32, '64' 64)
+set yrange [%g:%g]
+set ytics (%s)
 %s
-set multiplot layout 2,1 title 'kslab bench: ratio to glibc (log scale, lower is better)'
+set multiplot layout 2,1 title 'kslab bench: ratio to glibc (log scale, lower is better; real programs, workloads, geometric means)'
 set title 'wall time'
-plot """ % (png, fail_labels))
-    f.write(", ".join("'%s' using %d:xtic(1) title '%s'" % (dat, 2 + 2 * k, a) for k, a in enumerate(others)))
+plot """ % (png, ymin, ymax, ", ".join(ticks), fail_labels))
+    f.write(", ".join("'%s' using %d:%d:%d:xtic(1) title '%s'" % (dat, 2 + 6 * k, 3 + 6 * k, 4 + 6 * k, a)
+                      for k, a in enumerate(others)))
     f.write(", 1 with lines lt -1 notitle\n")
     f.write("set title 'peak RSS'\nplot ")
-    f.write(", ".join("'%s' using %d:xtic(1) title '%s'" % (dat, 3 + 2 * k, a) for k, a in enumerate(others)))
+    f.write(", ".join("'%s' using %d:%d:%d:xtic(1) title '%s'" % (dat, 5 + 6 * k, 6 + 6 * k, 7 + 6 * k, a)
+                      for k, a in enumerate(others)))
     f.write(", 1 with lines lt -1 notitle\nunset multiplot\n")
 print("report: wrote %s" % res)

@@ -654,28 +654,38 @@ static void count_growth(unsigned order)
 		purge_idle(false, true);
 }
 
-/* Take one slot of ND; NULL if no slab has one.  Caller holds ND's lock. */
-static void *take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd)
+/* Take up to N slots of one slab of ND (the one pick_slab chooses) into
+ * SLOTS, moving the slab between lists once; returns how many, 0 if ND
+ * has no slab with a free slot.  Caller holds ND's lock. */
+static size_t take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd, size_t n,
+			  void **slots)
 {
 	struct ks_page *head = pick_slab(nd);
-	void *slot;
+	unsigned before;
+	size_t got = 0;
 
 	if (!head)
-		return NULL;
-	slot = head->freelist;
-	if (slot)
-		head->freelist = *free_ptr(sc, slot);
-	else if (head->carved < sc->objs_per_slab)   /* never handed out */
-		slot = slab_base(head) + (size_t)head->carved++ * sc->size;
-	else                           /* on pages given back: take one back */
-		slot = unpurge_locked(sc, head);
+		return 0;
+	before = head->inuse;
+	if (n > sc->objs_per_slab - before)
+		n = sc->objs_per_slab - before;
+	for (; got < n; got++) {
+		void *slot = head->freelist;
+		if (slot)
+			head->freelist = *free_ptr(sc, slot);
+		else if (head->carved < sc->objs_per_slab)   /* never handed out */
+			slot = slab_base(head) + (size_t)head->carved++ * sc->size;
+		else                   /* on pages given back: take one back */
+			slot = unpurge_locked(sc, head);
+		slots[got] = slot;
+	}
 	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
-	head->inuse++;
-	nd->active_objs++;
+	head->inuse = (uint16_t)(before + got);
+	nd->active_objs += got;
 	if (ks_config_stats)
-		nd->nr_slab_allocs++;
-	refile_slab(sc, nd, head, head->inuse - 1u);
-	return slot;
+		nd->nr_slab_allocs += got;
+	refile_slab(sc, nd, head, before);
+	return got;
 }
 
 /* Put SLOT back on its slab, of node ND; returns a slab to release, or
@@ -703,38 +713,41 @@ static void add_new_locked(struct ks_slab_node *nd, struct ks_page *head)
 	nd->nr_empty++;
 }
 
-/* Take a slot of ND, growing ND by a slab if it has none; NULL (ND
- * unlocked) if no memory.  Caller holds ND's lock, which this may drop. */
-static void *take_or_grow_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
-				 ks_gfp_t gfp)
+/* Take up to N slots of ND into SLOTS, growing ND by a slab when it has
+ * none; returns how many, fewer than N only when there was no memory, and
+ * then with ND unlocked.  Caller holds ND's lock, which this may drop. */
+static size_t take_or_grow_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
+				  ks_gfp_t gfp, size_t n, void **slots)
 {
-	void *slot;
+	size_t got = 0;
 
-	while (!(slot = take_locked(sc, nd))) {
+	while (got < n) {
+		size_t k = take_locked(sc, nd, n - got, slots + got);
 		struct ks_page *head;
+		got += k;
+		if (k)
+			continue;
 		ks_unlock(&nd->lock);
 		head = slab_grow(sc, nd, gfp);
 		if (!head)
-			return NULL;
+			return got;
 		ks_lock(&nd->lock);
 		add_new_locked(nd, head);
 	}
-	return slot;
+	return got;
 }
 
 size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, void **objs)
 {
 	struct ks_slab_node *nd = this_node(sc);
-	size_t got = 0;
+	size_t got;
 
 	ks_lock(&nd->lock);
-	while (got < n) {
-		void *slot = take_or_grow_locked(sc, nd, gfp);
-		if (!slot)
-			return got;            /* unlocked */
-		objs[got++] = (char *)slot + sc->offset;
-	}
-	ks_unlock(&nd->lock);
+	got = take_or_grow_locked(sc, nd, gfp, n, objs);
+	if (got == n)
+		ks_unlock(&nd->lock);
+	for (size_t i = 0; sc->offset && i < got; i++)
+		objs[i] = (char *)objs[i] + sc->offset;
 	return got;
 }
 
@@ -795,7 +808,7 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 	void *slot;
 
 	ks_lock(&nd->lock);
-	if (!(slot = take_or_grow_locked(sc, nd, gfp)))
+	if (!take_or_grow_locked(sc, nd, gfp, 1, &slot))
 		return NULL;
 	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
 	ks_unlock(&nd->lock);

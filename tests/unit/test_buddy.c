@@ -147,6 +147,40 @@ static void t_exact(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
+/* Runs: an exact block with no alignment is taken from the best run of
+ * free blocks, here 10 free pages (blocks of 2, 4 and 4) between used
+ * ones, where no aligned block of 16 pages is free; resident blocks are
+ * taken before purged ones. */
+static void t_runs(void)
+{
+	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	ks_boot();
+	struct ks_page *pg = ks__pages_alloc(KS__GFP_LARGE, 4);   /* grows the zone */
+	REQUIRE(pg != NULL);
+	size_t free0 = z->free_pages;
+	ks__buddy_free_range(pg + 2, 10);           /* pages 2..11 free */
+	CHECK_EQ(z->free_pages, free0 + 10);
+	CHECK_EQ(pg[2].kind, KS_PG_BUDDY);
+	CHECK_EQ(pg[4].order, 2);
+	CHECK_EQ(pg[8].order, 2);
+	CHECK_EQ(ks__buddy_check(), 0);
+	struct ks_page *run = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, true);
+	CHECK(run == pg + 2);                       /* the shortest run that fits */
+	CHECK_EQ(z->free_pages, free0 + 1);         /* page 11 stays free */
+	CHECK_EQ(pg[11].kind, KS_PG_BUDDY);
+	CHECK_EQ(ks__buddy_check(), 0);
+	ks__buddy_free_range(pg, 2);
+	ks__buddy_free_range(pg + 2, 9);
+	ks__buddy_free_range(pg + 12, 4);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* aligned requests never come from a run */
+	struct ks_page *al = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, false);
+	REQUIRE(al != NULL);
+	CHECK_EQ(ks_page_pfn(al) & 15, 0);
+	ks__buddy_free_range(al, 9);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static void t_dma32(void)
 {
 	ks_boot();
@@ -291,6 +325,7 @@ static const struct harness_case cases[] = {
 	{ "random_model", t_random_model },
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
+	{ "runs", t_runs },
 	{ "dma32", t_dma32 },
 	{ "zeroed_and_purge", t_zeroed_and_purge },
 	{ "arena", t_arena },

@@ -2,12 +2,15 @@
  * test_slab.c - slab caches: list transitions (empty -> partial -> full and
  * back), colour offsets cycling per slab, constructor runs, alignment,
  * bulk paths, shrink, nodes (a slab belongs to the node that grew it,
- * frees go home), and ks__slab_check() after every operation.  Runs with
+ * frees go home), lazy carving, idle slabs giving back their free pages,
+ * and ks__slab_check() after every operation.  Runs with
  * KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
 #include "internal.h"
 #include "slab.h"
+#include "os.h"
+#include <sys/mman.h>
 #include "init.h"
 
 static struct ks_page *head_of(void *obj)
@@ -237,8 +240,86 @@ static void t_nodes(void)
 	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
 }
 
+/* Lazy carving: a new multi-page slab faults in only the pages whose
+ * objects were handed out; freed objects come back before new ones are
+ * carved. */
+static void t_lazy_carving(void)
+{
+	static struct ks_slab_cache sc;
+	unsigned char vec[32];
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-carve", 3000, 0, 0, NULL) == 0);
+	REQUIRE(sc.order >= 2);
+	void *a = ks__slab_alloc(&sc, 0), *b = ks__slab_alloc(&sc, 0);
+	REQUIRE(a && b);
+	struct ks_page *h = head_of(a);
+	CHECK(head_of(b) == h);
+	CHECK_EQ(h->carved, 2);
+	CHECK_EQ((char *)b - (char *)a, (long)sc.size);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	size_t pages = (KS_PAGE_SIZE << sc.order) / ks_os_page_size;
+	REQUIRE(pages <= sizeof(vec));
+	REQUIRE(mincore(ks_page_address(h), pages * ks_os_page_size, vec) == 0);
+	CHECK_EQ(vec[pages - 1] & 1, 0);        /* the last page never touched */
+	ks__slab_free(&sc, a);
+	CHECK(ks__slab_alloc(&sc, 0) == a);       /* the freelist before carving */
+	CHECK_EQ(h->carved, 2);
+	ks__slab_free(&sc, a);
+	ks__slab_free(&sc, b);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	ks__slab_shrink(&sc);
+	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+}
+
+/* Idle slabs: malloc_trim's pass gives back the OS pages of a partial
+ * slab on which every object is free; those objects come back, each
+ * once, when the slab has nothing else to hand out. */
+static void t_purge_idle(void)
+{
+	static struct ks_slab_cache sc;
+	enum { MAX = 64 };
+	void *objs[MAX];
+	ks_boot();
+	REQUIRE(ks__slab_cache_init(&sc, "t-purge", 3000, 0, 0, NULL) == 0);
+	unsigned n = sc.objs_per_slab;
+	REQUIRE(n <= MAX && (KS_PAGE_SIZE << sc.order) >= 4 * ks_os_page_size);
+	for (unsigned i = 0; i < n; i++) {
+		objs[i] = ks__slab_alloc(&sc, 0);
+		REQUIRE(objs[i] != NULL);
+		memset(objs[i], 0x5a, sc.object_size);
+	}
+	struct ks_page *h = head_of(objs[0]);
+	for (unsigned i = 1; i < n; i++)          /* keep the first object only */
+		ks__slab_free(&sc, objs[i]);
+	CHECK_EQ(h->inuse, 1);
+	CHECK_GE(ks__slab_purge_idle(true), 1);
+	CHECK(h->purged != 0);
+	CHECK_EQ(h->purged & 1, 0);               /* the page of the live object */
+	CHECK_EQ(*(unsigned char *)objs[0], 0x5a);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	/* every object comes back, none twice */
+	for (unsigned i = 1; i < n; i++) {
+		objs[i] = ks__slab_alloc(&sc, 0);
+		REQUIRE(objs[i] != NULL);
+		CHECK(head_of(objs[i]) == h);
+		for (unsigned j = 0; j < i; j++)
+			CHECK(objs[j] != objs[i]);
+		memset(objs[i], 0x11, sc.object_size);
+		CHECK_EQ(ks__slab_check(&sc), 0);
+	}
+	CHECK_EQ(h->purged, 0);
+	CHECK_EQ(*(unsigned char *)objs[0], 0x5a);
+	for (unsigned i = 0; i < n; i++)
+		ks__slab_free(&sc, objs[i]);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	ks__slab_shrink(&sc);
+	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+}
+
 static const struct harness_case cases[] = {
 	{ "nodes", t_nodes },
+	{ "lazy_carving", t_lazy_carving },
+	{ "purge_idle", t_purge_idle },
 	{ "fullest_first", t_fullest_first },
 	{ "list_transitions", t_list_transitions },
 	{ "colour", t_colour },

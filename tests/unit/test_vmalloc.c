@@ -3,7 +3,8 @@
  * their own mappings found through the hash table (which grows past its
  * static boot size and keeps every chain unbroken through deletions),
  * usable sizes, realloc that keeps contents and grows with headroom,
- * alignment by over-mapping, and ks__vmalloc_check() after each step.
+ * alignment by over-mapping, lazy areas (freed blocks kept for reuse,
+ * grown, split, merged, trimmed), and ks__vmalloc_check() after each step.
  */
 #include "../harness/harness.h"
 #include "internal.h"
@@ -124,12 +125,61 @@ static void t_os(void)
 	ks__os_unmap(p, 1 << 20);
 }
 
+/* Lazy areas: a freed block is kept, mapped, and the next allocation of
+ * its size gets it back (zeroed when asked); a larger one grows it with
+ * mremap; a much smaller one splits it; malloc_trim's pass unmaps them. */
+static void t_lazy(void)
+{
+	ks_boot();
+	ks__vmalloc_trim();
+	char *p = ks__vmalloc_alloc(6 << 20, 0, false);
+	REQUIRE(p != NULL);
+	memset(p, 0x77, 6 << 20);
+	CHECK(ks__vmalloc_free(p));
+	CHECK_EQ(ks__vmalloc_lazy(), 6u << 20);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	char *q = ks__vmalloc_alloc(6 << 20, 0, true);   /* same size, zeroed */
+	CHECK(q == p);
+	CHECK_EQ(ks__vmalloc_lazy(), 0);
+	for (size_t i = 0; i < (6u << 20); i += 4096)
+		if (q[i]) {
+			CHECK_EQ(q[i], 0);
+			break;
+		}
+	memset(q, 0x33, 6 << 20);
+	CHECK(ks__vmalloc_free(q));
+	/* larger: the area grows (mremap keeps its pages) */
+	char *r = ks__vmalloc_alloc(9 << 20, 0, false);
+	REQUIRE(r != NULL);
+	CHECK_EQ(r[0], 0x33);                       /* not cleared: not asked */
+	CHECK_EQ(r[(9 << 20) - 1], 0);              /* the new part is fresh */
+	CHECK_EQ(ks__vmalloc_lazy(), 0);
+	CHECK(ks__vmalloc_free(r));
+	/* much smaller: split, the tail stays lazy */
+	char *s = ks__vmalloc_alloc(2 << 20, 0, false);
+	CHECK(s == r);
+	CHECK_EQ(ks__vmalloc_lazy(), 7u << 20);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	CHECK(ks__vmalloc_free(s));                 /* merged with its tail */
+	CHECK_EQ(ks__vmalloc_lazy(), 9u << 20);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	CHECK_EQ(ks__vmalloc_trim(), 9u << 20);
+	CHECK_EQ(ks__vmalloc_lazy(), 0);
+	/* 32 MiB and more is never kept */
+	char *big = ks__vmalloc_alloc(32 << 20, 0, false);
+	REQUIRE(big != NULL);
+	CHECK(ks__vmalloc_free(big));
+	CHECK_EQ(ks__vmalloc_lazy(), 0);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+}
+
 static const struct harness_case cases[] = {
 	{ "alloc_free", t_alloc_free },
 	{ "table_growth", t_table_growth },
 	{ "realloc", t_realloc },
 	{ "aligned", t_aligned },
 	{ "os", t_os },
+	{ "lazy", t_lazy },
 };
 
 int main(int argc, char **argv)
