@@ -18,14 +18,16 @@
  * a pointer outside every section goes to the vmalloc table or is an
  * invalid free.
  *
- * Huge pages.  Every section but the first asks for transparent huge
- * pages (MADV_HUGEPAGE, where THP is left to madvise) on all but its first
- * 2 MiB, which hold the descriptors: a program whose heap outgrows 64 MiB
- * faults it in 2 MiB at a time (a 2M-entry Python dict: 62k faults become
- * 13k, 0.38 s 0.30 s) and runs with fewer TLB misses, while a small
- * program keeps its small RSS.  A purge of part of a huge page splits it
- * (the kernel does that on MADV_DONTNEED); KSLAB_OPTIONS=thp=0 turns huge
- * pages off.
+ * Huge pages.  With KSLAB_OPTIONS=thp, every section but the first asks
+ * for transparent huge pages (MADV_HUGEPAGE, where THP is left to
+ * madvise) on all but its first 2 MiB, which hold the descriptors: a
+ * program whose heap outgrows 64 MiB faults it in 2 MiB at a time (a
+ * 2M-entry Python dict: 0.39 s -> 0.35 s; mixed-heap churn 1.00 s ->
+ * 0.89 s), while a small program keeps its small RSS.  It is off by
+ * default: a purge of part of a huge page splits it, and a heap that frees
+ * scattered pages paid 1.3x (frag) to 2x (mixed-heap bands) in five
+ * interleaved runs on the 2-core VM we measure on, where a huge-page fault
+ * on fresh memory is slow.
  *
  * Sections are never unmapped while the process lives (a descriptor of a
  * page that a stale pointer points into must stay readable); memory goes

@@ -13,7 +13,7 @@
 
 struct ks_options ks_opt = {
 	.magazines = true,
-	.thp = true,
+	.thp = false,
 	.decay_ms = 1000,
 };
 
@@ -39,7 +39,7 @@ static const struct opt_desc {
 	  "per-thread magazines (magazines=0 sends everything to the slabs)" },
 	{ "thp", OPT_FLAG, offsetof(struct ks_options, thp),
 	  "transparent huge pages for a heap past 64 MiB and for buffers realloc "
-	  "grows past 32 MiB (thp=0: never)" },
+	  "grows past 32 MiB (off by default)" },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
 	  "how long free memory stays before it goes back to the OS" },
 	{ "nodes", OPT_ULONG, offsetof(struct ks_options, nodes),

@@ -11,7 +11,7 @@ struct ks_options {
 	bool verbose;        /* report allocation failures */
 	bool magazines;      /* per-thread caches */
 	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */
-	bool thp;            /* huge pages for blocks of 32 MiB and more */
+	bool thp;            /* huge pages for big heaps and growing buffers */
 	unsigned long decay_ms;
 	unsigned long nodes;  /* slab nodes; 0: one per CPU */
 };

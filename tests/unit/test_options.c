@@ -10,16 +10,17 @@
 static void t_flags_and_values(void)
 {
 	struct ks_options before = ks_opt;
-	ks__options_parse("stats,verbose,decay_ms=250,purge=free,magazines=0,thp=0,nodes=3");
+	ks__options_parse("stats,verbose,decay_ms=250,purge=free,magazines=0,thp,nodes=3");
 	CHECK(ks_opt.stats);
 	CHECK(ks_opt.verbose);
 	CHECK_EQ(ks_opt.decay_ms, 250);
 	CHECK(ks_opt.purge_lazy);
 	CHECK(!ks_opt.magazines);
-	CHECK(!ks_opt.thp);
+	CHECK(ks_opt.thp);
 	CHECK_EQ(ks_opt.nodes, 3);
 	CHECK(!ks_opt.debug);
-	ks__options_parse("purge=dontneed,stats=0");
+	ks__options_parse("purge=dontneed,stats=0,thp=0");
+	CHECK(!ks_opt.thp);
 	CHECK(!ks_opt.purge_lazy);
 	CHECK(!ks_opt.stats);
 	ks_opt = before;
