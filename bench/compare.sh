@@ -11,7 +11,8 @@
 # Two groups of cases, each with a geometric mean of its own: the
 # workloads (w), allocator benchmark patterns written here
 # (bench/workloads), and the real programs (r), programs people preload an
-# allocator into: python3 in both malloc modes, sqlite3, redis-server,
+# allocator into: python3 in both malloc modes (an object-heavy program
+# and one whose containers grow), sqlite3, redis-server,
 # make -j2 building C, z3, ruby, lua, perl and git (bench/real).  A real
 # program that is not installed is skipped with a line saying so.
 #
@@ -113,6 +114,8 @@ CASES=(
 	"prodcons|w|pre|-|$W/threads -m prodcons -n 1m"
 	"python-pymalloc|r|pre|o|$python $R/python-workload.py 2"
 	"python-malloc|r|pre|o|env PYTHONMALLOC=malloc $python $R/python-workload.py 2"
+	"pygrow-pymalloc|r|pre|o|$python $R/python-growth.py 1"
+	"pygrow-malloc|r|pre|o|env PYTHONMALLOC=malloc $python $R/python-growth.py 1"
 	"sqlite|r|env|o|bash $R/sqlite.sh 300000"
 	"redis|r|envg|-|bash $R/redis.sh 200000"
 	"make-j2|r|env|o|bash $P make 2"

@@ -62,7 +62,7 @@ bench_gbench_micro_kslab_LDADD = libkslab.la -lbenchmark -lpthread
 
 EXTRA_DIST += bench/compare.sh bench/callgrind.sh bench/scaling.sh bench/lib.sh bench/report.py \
 	bench/glibc-malloc.c bench/README.md \
-	bench/real/python-workload.py \
+	bench/real/python-workload.py bench/real/python-growth.py bench/real/programs.sh \
 	bench/real/sqlite.sh bench/real/redis.sh bench/RESULTS.md
 
 # Does this machine have Google Benchmark?  Checked when `make bench` runs,

@@ -282,19 +282,22 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
  * far as they go), so the search starts from the blocks of those two
  * orders, a few of them, and grows each one into the run of free blocks
  * of its type around it: to the right, the page after a free block is the
- * head of the next one if it is free; to the left, free_head() finds the
- * block that holds the page before. */
+ * head of the next one if it is free; to the left, free_before() finds
+ * the block that ends where it starts. */
 
 #define RUN_TRIES 8                /* blocks tried per list */
 
-/* The head of the free block that holds page PFN of BASE's section, or
- * NULL if the page is not free. */
-static struct ks_page *free_head(struct ks_page *base, size_t pfn)
+/* The free block that ends where page PFN of BASE's section begins, or
+ * NULL: a block of order o ending there starts at PFN - 2^o, which must be
+ * aligned to 2^o, so only orders up to ctz(PFN) can. */
+static struct ks_page *free_before(struct ks_page *base, size_t pfn)
 {
-	for (unsigned o = 0; o < KS_NR_ORDERS; o++) {
-		size_t hp = pfn & ~((1ul << o) - 1);
-		if (base[hp].kind == KS_PG_BUDDY && base[hp].order >= o)
-			return base + hp;
+	unsigned top = pfn ? (unsigned)__builtin_ctzl(pfn) : 0;
+
+	for (unsigned o = 0; o <= top && o <= KS_MAX_ORDER && pfn; o++) {
+		struct ks_page *h = base + pfn - (1ul << o);
+		if (h->kind == KS_PG_BUDDY && h->order == o)
+			return h;
 	}
 	return NULL;
 }
@@ -343,7 +346,7 @@ static struct ks_page *take_run_locked(struct ks_zone *z, size_t nr, unsigned mt
 				size_t start = ks_page_pfn(pg), end = start + (1ul << o);
 				if (++tries > RUN_TRIES)
 					break;
-				while (start > 0 && (h = free_head(base, start - 1)) && h->mt == mt)
+				while ((h = free_before(base, start)) && h->mt == mt)
 					start = ks_page_pfn(h);
 				while (end < KS_SECTION_PAGES && base[end].kind == KS_PG_BUDDY &&
 				       base[end].mt == mt && end - start < best_len)
