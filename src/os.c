@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +119,10 @@ static void *map_low(size_t len, size_t align)
 	return NULL;
 }
 
+struct ks_os_counts ks__os_counts;
+
+#define COUNT(what, n) __atomic_add_fetch(&ks__os_counts.what, (n), __ATOMIC_RELAXED)
+
 void *ks__os_map(size_t len, size_t align, bool below_4g)
 {
 	void *p;
@@ -129,6 +134,7 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 		errno = ENOMEM;
 		return NULL;
 	}
+	COUNT(mmap, 1);
 	p = below_4g ? map_low(len, align) : map_high(len, align);
 	if (!p)
 		errno = ENOMEM;
@@ -137,12 +143,16 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 
 void ks__os_unmap(void *addr, size_t len)
 {
+	COUNT(munmap, 1);
 	munmap(addr, ks_align_up(len, ks_os_page_size));
 }
 
 void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
 {
-	void *p = mremap(addr, ks_align_up(old_len, ks_os_page_size),
+	void *p;
+
+	COUNT(mremap, 1);
+	p = mremap(addr, ks_align_up(old_len, ks_os_page_size),
 			 ks_align_up(new_len, ks_os_page_size),
 			 may_move ? MREMAP_MAYMOVE : 0);
 	if (p == MAP_FAILED) {
@@ -166,8 +176,10 @@ size_t ks__os_purge(void *addr, size_t len, bool lazy)
 #else
 	(void)lazy;
 #endif
+	COUNT(madvise, 1);
 	if (madvise((void *)start, end - start, advice) != 0)
 		return 0;
+	COUNT(purged_bytes, end - start);
 	return end - start;
 }
 
@@ -176,8 +188,10 @@ void ks__os_hugepage(void *addr, size_t len)
 #if HAVE_DECL_MADV_HUGEPAGE
 	uintptr_t start = ks_align_up((uintptr_t)addr, ks_os_page_size);
 	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks_os_page_size);
-	if (end > start)
+	if (end > start) {
+		COUNT(madvise, 1);
 		madvise((void *)start, end - start, MADV_HUGEPAGE);
+	}
 #else
 	(void)addr;
 	(void)len;
@@ -206,6 +220,13 @@ bool ks__os_mostly_resident(const void *addr, size_t len)
 	for (size_t i = 0; i < pages; i++)
 		in += vec[i] & 1;
 	return in * 4 >= pages * 3;
+}
+
+long ks__os_minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
 }
 
 size_t ks__os_rss(void)

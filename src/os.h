@@ -22,6 +22,14 @@ void ks__os_hugepage(void *addr, size_t len);
 bool ks__os_mostly_resident(const void *addr, size_t len);
 /* CPUs this process may run on (its affinity mask), at least 1. */
 unsigned ks__os_nr_cpus(void);
+/* What kslab asked of the kernel, for the statistics (relaxed atomics):
+ * the mmap, munmap, mremap and madvise calls, and the bytes purged. */
+struct ks_os_counts {
+	uint64_t mmap, munmap, mremap, madvise, purged_bytes;
+};
+extern struct ks_os_counts ks__os_counts;
+/* Minor page faults of this process so far (getrusage). */
+long ks__os_minflt(void);
 /* Resident bytes of this process from /proc/self/statm, 0 if unknown. */
 size_t ks__os_rss(void);
 /* Milliseconds of a coarse monotonic clock (no system call). */

@@ -306,6 +306,13 @@ void ks__stats_print(int fd, bool with_slabinfo)
 		    st.large_count);
 	ks__dprintf(fd, "  metadata      %12zu bytes (page descriptors, reserved)\n",
 		    st.metadata);
+	ks__dprintf(fd, "  lazy areas    %12zu bytes (freed large blocks kept for reuse)\n",
+		    ks__vmalloc_lazy());
+	ks__dprintf(fd, "  kernel calls  mmap %lu, munmap %lu, mremap %lu, madvise %lu "
+		    "(%lu bytes purged); minor faults %ld\n",
+		    (unsigned long)ks__os_counts.mmap, (unsigned long)ks__os_counts.munmap,
+		    (unsigned long)ks__os_counts.mremap, (unsigned long)ks__os_counts.madvise,
+		    (unsigned long)ks__os_counts.purged_bytes, ks__os_minflt());
 	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u\n",
 		    st.nr_caches, st.nr_threads, ks_nr_nodes);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
