@@ -2,15 +2,17 @@
 # callgrind.sh - instructions per malloc+free pair, counted exactly by
 # valgrind --tool=callgrind, for every allocator side by side.
 #
-#   bench/callgrind.sh [--builddir DIR] [--allocators "a b ..."]
+#   bench/callgrind.sh [--builddir DIR] [--allocators "a b ..."] [--with NAME=PATH.so]...
 #                      [--n1 N] [--n2 N] [--out FILE] [--no-build]
 #
 # Runs bench/micro/pairs (a loop of malloc + free, the pointer escaping so
 # nothing is optimised away) with the allocator preloaded, at N1 and N2
 # iterations, and reports (Ir(N2) - Ir(N1)) / (N2 - N1): startup, the
-# allocator's initialisation and teardown cancel out.  Three loops:
+# allocator's initialisation and teardown cancel out.  Four loops:
 #   malloc(32)+free      every pair the same size class
 #   16..1024 B cycle     sizes 16, 32, ..., 1024, one after another
+#   batches of 64        64 malloc(32), then their 64 frees: deeper than
+#                        the top of a magazine or a free list
 #   empty loops          the same loops without the calls: their cost is
 #                        taken off in the "net" columns
 # Prints a markdown table on stdout (and to FILE with --out).
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--builddir) builddir=$2; shift ;;
 	--allocators) allocators=$2; shift ;;
+	--with) ksb_add_extra "$2"; allocators="$allocators ${2%%=*}"; shift ;;
 	--n1) n1=$2; shift ;;
 	--n2) n2=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -73,6 +76,7 @@ per() {
 
 loop=$(per "" empty)
 loopc=$(per "" empty-cycle)
+loopb=$(per "" empty-batch)
 # net GROSS LOOP: the figure without the loop's own instructions.
 net() {
 	case $1 in
@@ -80,26 +84,28 @@ net() {
 	*) awk -v g="$1" -v l="$2" 'BEGIN { printf "%.1f", g - l }' ;;
 	esac
 }
-table="| allocator | malloc(32)+free | same, net of loop | 16..1024 B cycle | same, net of loop |
-|---|---:|---:|---:|---:|"
+table="| allocator | malloc(32)+free | same, net of loop | 16..1024 B cycle | same, net of loop | batches of 64 | same, net of loop |
+|---|---:|---:|---:|---:|---:|---:|"
 for a in $allocators; do
 	if ! lib=$(ksb_preload_path "$a" "$builddir"); then
 		echo "skipping $a: $lib" >&2
 		table+="
-| $a | skipped: $lib | | | |"
+| $a | skipped: $lib | | | | | |"
 		continue
 	fi
 	fixed=$(per "$lib" fixed)
 	cycle=$(per "$lib" cycle)
+	batch=$(per "$lib" batch)
 	table+="
-| $a | $fixed | $(net "$fixed" "$loop") | $cycle | $(net "$cycle" "$loopc") |"
+| $a | $fixed | $(net "$fixed" "$loop") | $cycle | $(net "$cycle" "$loopc") | $batch | $(net "$batch" "$loopb") |"
 done
 text="$table
 
 Instructions per iteration, (Ir(N2) - Ir(N1)) / (N2 - N1) with N1 = $n1, N2 = $n2,
 counted by \`valgrind --tool=callgrind\` ($(valgrind --version)) on \`bench/micro/pairs\`;
 the net columns take off the loop's own instructions ($loop per iteration for the
-fixed size, $loopc for the cycle), measured by the same loops with no calls.
+fixed size, $loopc for the cycle, $loopb for the batches), measured by the same loops
+with no calls.
 Produced by \`bench/callgrind.sh\`."
 echo "$text"
 if [ -n "$out" ]; then

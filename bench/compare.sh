@@ -247,8 +247,14 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 cg=
 if [ "$callgrind" = 1 ] && command -v valgrind >/dev/null; then
 	echo "compare: callgrind instruction counts"
-	bash "$srcdir/bench/callgrind.sh" --builddir "$builddir" --allocators "${active[*]}" \
-		--no-build --out "$raw/callgrind.md" || echo "compare: callgrind.sh failed" >&2
+	withs=()
+	for a in "${extra[@]+"${extra[@]}"}"; do
+		withs+=(--with "$a=${KSB_EXTRA[$a]}")
+	done
+	# the extra allocators come back through --with
+	bash "$srcdir/bench/callgrind.sh" --builddir "$builddir" --no-build \
+		--allocators "$(for a in "${active[@]}"; do [ -n "${KSB_EXTRA[$a]:-}" ] || printf '%s ' "$a"; done)" \
+		"${withs[@]+"${withs[@]}"}" --out "$raw/callgrind.md" || echo "compare: callgrind.sh failed" >&2
 	[ -f "$raw/callgrind.md" ] && cg=$raw/callgrind.md
 fi
 

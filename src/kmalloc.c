@@ -51,7 +51,7 @@ const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1] = {
 	19, 19, 19, 19, 19, 19, 19, 19,
 };
 
-uint16_t ks_small_cc_off[KS_SMALL_MAX / 16 + 1];
+_Static_assert(KS_SMALL_MAX / 16 + 1 == KS_TCACHE_SIZES, "the fast path's size table");
 
 void ks__kmalloc_init(void)
 {
@@ -71,9 +71,9 @@ void ks__kmalloc_init(void)
 		c->sc.max_empty = size >= 4096 ? 1 : 2;
 		KS_ASSERT(ks_size_class(size) == i);
 	}
-	for (unsigned i = 0; i < KS_ARRAY_SIZE(ks_small_cc_off); i++)
-		ks_small_cc_off[i] = (uint16_t)((ks_small_class[i] + 1u) *
-						sizeof(struct ks_cpu_cache));
+	for (unsigned i = 0; i < KS_TCACHE_SIZES; i++)
+		ks__cc_off_template[i] = (uint16_t)((ks_small_class[i] + 1u) *
+						    sizeof(struct ks_cpu_cache));
 }
 
 void ks__large_stats(size_t *bytes, size_t *count)

@@ -8,10 +8,6 @@
 
 extern struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
 extern const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1];
-/* The same table as byte offsets of the class's cpu cache in a thread's
- * state ((class + 1) * 32), for the malloc fast path; zero until boot,
- * which names the always-empty cc[0]. */
-extern uint16_t ks_small_cc_off[KS_SMALL_MAX / 16 + 1];
 
 /* The class of SIZE (1..KS_SLAB_MAX): 16-byte steps to 128 B (classes
  * 0-7), four classes per doubling to 1 KiB (8-19, by table), eight per

@@ -78,6 +78,7 @@
 
 struct ks_tcache ks_tcache_empty;
 static struct ks_tcache ks_tcache_dead;
+uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
 __thread struct ks_tcache *ks_tls_tcache
 	__attribute__((tls_model("initial-exec"))) = &ks_tcache_empty;
 
@@ -322,6 +323,7 @@ static struct ks_tcache *tcache_create(void)
 		return NULL;
 	tc->tid = (pid_t)syscall(SYS_gettid);
 	tc->tick = KS_TICK_PERIOD;
+	memcpy(tc->cc_off, ks__cc_off_template, sizeof(tc->cc_off));
 	ks_lock(&threads_lock);
 	ks_list_add(&tc->link, &threads);
 	nr_threads++;
@@ -482,6 +484,23 @@ static void swap_loaded(struct ks_cpu_cache *cc)
 	m->rounds = ks_cc_rounds(cc);
 	set_loaded(cc, cc->prev);
 	cc->prev = m;
+}
+
+void *ks__mag_pop_prev(struct ks_cpu_cache *cc)
+{
+	if (!cc->base || !cc->prev->rounds)
+		return NULL;
+	swap_loaded(cc);
+	return *--cc->cursor;
+}
+
+bool ks__mag_push_prev(struct ks_cpu_cache *cc, void *obj)
+{
+	if (!cc->base || cc->prev->rounds)
+		return false;
+	swap_loaded(cc);
+	*cc->cursor++ = obj;
+	return true;
 }
 
 /* The rungs of the allocation ladder, after the loaded magazine (fast

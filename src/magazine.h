@@ -61,6 +61,9 @@ struct ks_cache {
 #define KS_MAX_CACHE_IDS 4096
 
 #define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
+#define KS_TCACHE_SIZES 65             /* entries of ks_tcache.cc_off */
+/* What a new thread's cc_off starts as (kmalloc fills it at boot). */
+extern uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
 
 struct ks_tcache {
 	/* kmalloc caches: class k at cc[k + 1].  cc[0] never holds a
@@ -68,6 +71,12 @@ struct ks_tcache {
 	 * pages of no kmalloc class) and the push into cc[0] simply fails
 	 * into the slow path, so the fast path needs no "has a slot?" test */
 	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];
+	/* the byte offset in cc[] of the class of each size up to 1 KiB, by
+	 * 16 B ((size + 15) / 16): kmalloc's table, copied into every thread
+	 * so that the malloc fast path finds it beside its magazines, with no
+	 * address of its own to load; all zero (cc[0], always empty) in the
+	 * shared empty and dead states */
+	uint16_t cc_off[KS_TCACHE_SIZES];
 	int64_t tick;                /* counts mallocs down to housekeeping */
 	uint64_t freed_once;         /* kmalloc classes this thread has freed */
 	struct ks_cpu_cache *ext;    /* other caches, by id - KS_NR_CLASSES */
@@ -98,6 +107,11 @@ void ks__mag_init(void);
 /* Set up C's depot; ID 0..KS_NR_CLASSES-1 for kmalloc caches, or -1 to take
  * a free id. */
 int ks__mag_cache_init(struct ks_cache *c, int id);
+/* The first rung of each ladder, taken straight from the fast path: the
+ * previous magazine is full (pop) or empty (push): swap it in.  NULL or
+ * false when it is not, or CC has no magazines. */
+void *ks__mag_pop_prev(struct ks_cpu_cache *cc);
+bool ks__mag_push_prev(struct ks_cpu_cache *cc, void *obj);
 void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp);
 void ks__mag_free_slow(struct ks_cache *c, void *obj);
 /* Drain the calling thread's magazines of C and C's depot. */

@@ -61,6 +61,18 @@ void ks__free_slow(void *p)
 	ks__kfree(p);
 }
 
+void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc)
+{
+	void *p = ks__mag_pop_prev(cc);
+	return p ? p : ks__malloc_slow(size);
+}
+
+void ks__free_swap(struct ks_cpu_cache *cc, void *p)
+{
+	if (!ks__mag_push_prev(cc, p))
+		ks__free_slow(p);
+}
+
 ks_libc void *malloc(size_t size)
 {
 	return ks_malloc_fast(size);

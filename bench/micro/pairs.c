@@ -7,7 +7,10 @@
  *   pairs cycle N     malloc(s) + free with s cycling 16, 32, ..., 1024
  *   pairs empty N     the fixed loop with no allocation (its overhead)
  *   pairs empty-cycle N  the cycle loop with no allocation
- *   pairs fixed N S   malloc(S) instead of 32
+ *   pairs batch N     malloc(32) 64 times, then free the 64, N / 64 times:
+ *                     N pairs that go deeper than one magazine's top
+ *   pairs empty-batch N  the batch loops with no allocation
+ *   pairs fixed N S   malloc(S) instead of 32 (batch too)
  *
  * Before the loop it allocates one block of every size it will use and
  * keeps it, so no allocator sees its page or slab fall empty on each free
@@ -31,7 +34,7 @@ static inline void escape(void *p)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: pairs fixed|cycle|empty|empty-cycle N [size]\n");
+		fprintf(stderr, "usage: pairs fixed|cycle|batch|empty|empty-cycle|empty-batch N [size]\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 10);
@@ -65,8 +68,23 @@ int main(int argc, char **argv)
 			escape((void *)s);
 			s = s >= 1024 ? 16 : s + 16;
 		}
+	} else if (!strcmp(argv[1], "batch") || !strcmp(argv[1], "empty-batch")) {
+		int real = !strcmp(argv[1], "batch");
+		void *b[64];
+		for (long i = 0; i < n / 64; i++) {
+			for (int k = 0; k < 64; k++) {
+				b[k] = real ? malloc(fixed) : (void *)(fixed + (size_t)k);
+				escape(b[k]);
+			}
+			for (int k = 0; k < 64; k++) {
+				if (real)
+					free(b[k]);
+				else
+					escape(b[k]);
+			}
+		}
 	} else {
-		fprintf(stderr, "pairs: mode is fixed, cycle, empty or empty-cycle\n");
+		fprintf(stderr, "pairs: mode is fixed, cycle, batch, empty, empty-cycle or empty-batch\n");
 		return 2;
 	}
 	for (int k = 0; k < 65; k++)
