@@ -555,6 +555,14 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 				  cc->base);
 	if (!got)
 		return NULL;
+	/* pops take the top first: put the lowest address there, so that a
+	 * program gets its new objects in address order, as a list or a
+	 * tree it builds is then laid out for the prefetcher */
+	for (size_t i = 0, j = got - 1; i < j; i++, j--) {
+		void *t = cc->base[i];
+		cc->base[i] = cc->base[j];
+		cc->base[j] = t;
+	}
 	cc->cursor = cc->base + got;
 pop:
 	{

@@ -688,21 +688,25 @@ static size_t take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd, siz
 	return got;
 }
 
-/* Put SLOT back on its slab, of node ND; returns a slab to release, or
- * NULL.  Caller holds ND's lock. */
+/* Put the N slots SLOTS[i] - sc->offset, all of slab HEAD of node ND,
+ * back on it, moving the slab between lists once; returns a slab to
+ * release, or NULL.  Caller holds ND's lock. */
 static struct ks_page *put_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
-				  void *slot)
+				  struct ks_page *head, void *const *slots, size_t n)
 {
-	struct ks_page *head = ks_page_head(ks_virt_to_page(slot));
+	unsigned before = head->inuse;
 
-	*free_ptr(sc, slot) = head->freelist;
-	head->freelist = slot;
+	for (size_t i = 0; i < n; i++) {
+		void *slot = (char *)slots[i] - sc->offset;
+		*free_ptr(sc, slot) = head->freelist;
+		head->freelist = slot;
+	}
 	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
-	nd->active_objs--;
+	nd->active_objs -= n;
 	if (ks_config_stats)
-		nd->nr_slab_frees++;
-	head->inuse--;
-	refile_slab(sc, nd, head, head->inuse + 1u);
+		nd->nr_slab_frees += n;
+	head->inuse = (uint16_t)(before - n);
+	refile_slab(sc, nd, head, before);
 	return head->inuse == 0 ? trim_empty_locked(sc, nd) : NULL;
 }
 
@@ -751,27 +755,33 @@ size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, voi
 	return got;
 }
 
+static inline struct ks_page *slab_of(const struct ks_slab_cache *sc, void *obj)
+{
+	return ks_page_head(ks_virt_to_page((char *)obj - sc->offset));
+}
+
 void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
 {
 	struct ks_page *release[8];
 	struct ks_slab_node *nd = NULL;
-	size_t nr_release = 0;
+	size_t nr_release = 0, run;
 
-	for (size_t i = 0; i < n; i++) {
-		void *slot = (char *)objs[i] - sc->offset;
-		struct ks_slab_node *home = node_of(sc, ks_virt_to_page(slot));
-		struct ks_page *head;
+	for (size_t i = 0; i < n; i += run) {
+		struct ks_page *head = slab_of(sc, objs[i]), *empty;
+		struct ks_slab_node *home = node_of(sc, head);
+		for (run = 1; i + run < n && slab_of(sc, objs[i + run]) == head; run++)
+			;                      /* a run of one slab's objects */
 		if (home != nd) {              /* objects of another node */
 			if (nd)
 				ks_unlock(&nd->lock);
 			nd = home;
 			ks_lock(&nd->lock);
 		}
-		head = put_locked(sc, nd, slot);
-		if (head && nr_release < KS_ARRAY_SIZE(release))
-			release[nr_release++] = head;
-		else if (head)                          /* keep it after all */
-			add_new_locked(nd, head);
+		empty = put_locked(sc, nd, head, objs + i, run);
+		if (empty && nr_release < KS_ARRAY_SIZE(release))
+			release[nr_release++] = empty;
+		else if (empty)                         /* keep it after all */
+			add_new_locked(nd, empty);
 	}
 	if (nd)
 		ks_unlock(&nd->lock);
@@ -828,7 +838,7 @@ void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 	nd = node_of(sc, ks_virt_to_page(slot));
 	ks_lock(&nd->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
-	release = put_locked(sc, nd, slot);
+	release = put_locked(sc, nd, slab_of(sc, obj), &obj, 1);
 	ks_unlock(&nd->lock);
 	if (release)
 		slab_release(sc, release);
