@@ -346,7 +346,7 @@ for gid, gname in GROUPS:
         rows += [(c, c) for c in cs] + [("", None)]
 rows += [("geomean %s" % n.split()[0], ("geo", g)) for g, n in GROUPS
          if any(group_of[c] == g for c in cases)] + [("geomean all", ("geo", None))]
-vals = []
+vals = ([], [])                 # time ratios, RSS ratios: each panel's axis
 with open(dat, "w") as f:
     f.write("# case " + " ".join("t_%s t_lo t_hi r_%s r_lo r_hi" % (a, a) for a in others) + "\n")
     for label, what in rows:
@@ -367,19 +367,28 @@ with open(dat, "w") as f:
                 for x in (v, lo, hi):
                     row.append("%.4f" % x if x is not None else "NaN")
                     if x is not None:
-                        vals.append(x)
+                        vals[i].append(x)
         f.write(" ".join(row) + "\n")
 png = os.path.join(args.out, "ratios.png")
-lo = min(vals) if vals else 0.5
-hi = max(vals) if vals else 2.0
-ymin = 2 ** math.floor(math.log2(min(lo, 0.9)) - 0.25)
-ymax = 2 ** math.ceil(math.log2(max(hi, 1.1)) + 0.25)
-ticks = []
-e = math.floor(math.log2(ymin))
-while 2 ** e <= ymax:
-    v = 2.0 ** e
-    ticks.append("'%s' %g" % (("1/%d" % round(1 / v)) if v < 1 else "%g" % v, v))
-    e += 1
+
+
+def axis(vs):
+    """a log2 range that holds VS and 1 with a little room, and its ticks"""
+    lo = min(vs) if vs else 0.5
+    hi = max(vs) if vs else 2.0
+    ymin = 2 ** math.floor(math.log2(min(lo, 0.9)) - 0.25)
+    ymax = 2 ** math.ceil(math.log2(max(hi, 1.1)) + 0.25)
+    ticks = []
+    e = math.floor(math.log2(ymin))
+    while 2 ** e <= ymax:
+        v = 2.0 ** e
+        ticks.append("'%s' %g" % (("1/%d" % round(1 / v)) if v < 1 else "%g" % v, v))
+        e += 1
+    return "set yrange [%g:%g]\nset ytics (%s)\n" % (ymin, ymax, ", ".join(ticks)), ymin
+
+
+axis_t, ymin_t = axis(vals[0])
+axis_r, ymin_r = axis(vals[1])
 # A failed cell gets a red FAIL where its bar would be.
 labels = []
 for i, (label, what) in enumerate(rows):
@@ -388,8 +397,8 @@ for i, (label, what) in enumerate(rows):
     for k, a in enumerate(others):
         if table[(what, a)][FAILED] or table[(what, base)][FAILED]:
             x = i + (k - (len(others) - 1) / 2.0) / (len(others) + 1)
-            labels.append("set label 'FAIL' at %.3f,%g rotate by 90 textcolor rgb 'red' front"
-                          % (x, ymin * 1.1))
+            labels.append("set label 'FAIL' at %.3f,graph 0.03 rotate by 90 textcolor rgb 'red' front"
+                          % x)
 fail_labels = "\n".join(labels)
 gp = os.path.join(args.raw, "ratios.gp")
 with open(gp, "w") as f:
@@ -404,16 +413,14 @@ set key outside right top
 set grid ytics
 set xtics rotate by -35
 set logscale y 2
-set yrange [%g:%g]
-set ytics (%s)
 %s
 set multiplot layout 2,1 title 'kslab bench: ratio to glibc (log scale, lower is better; real programs, workloads, geometric means)'
 set title 'wall time'
-plot """ % (png, ymin, ymax, ", ".join(ticks), fail_labels))
+%splot """ % (png, fail_labels, axis_t))
     f.write(", ".join("'%s' using %d:%d:%d:xtic(1) title '%s'" % (dat, 2 + 6 * k, 3 + 6 * k, 4 + 6 * k, a)
                       for k, a in enumerate(others)))
     f.write(", 1 with lines lt -1 notitle\n")
-    f.write("set title 'peak RSS'\nplot ")
+    f.write("set title 'peak RSS'\n" + axis_r + "plot ")
     f.write(", ".join("'%s' using %d:%d:%d:xtic(1) title '%s'" % (dat, 5 + 6 * k, 6 + 6 * k, 7 + 6 * k, a)
                       for k, a in enumerate(others)))
     f.write(", 1 with lines lt -1 notitle\nunset multiplot\n")
