@@ -4,7 +4,8 @@
  * alignment and pattern seed; every block is checked before it is
  * reallocated or freed, and the whole table at the end.  Single-threaded,
  * then 4 threads each with its own table plus a shared exchange slot array
- * (so some blocks are freed by another thread).  Bounded by operation
+ * (so some blocks are freed by another thread), then the same with a fifth
+ * thread calling malloc_trim(0) all the while.  Bounded by operation
  * counts (a few seconds), never by time.
  */
 #include <malloc.h>
@@ -225,9 +226,55 @@ static void t_threads(void)
 	CHECK_KSLAB_CONSISTENT("multi-threaded soak");
 }
 
+/* The threads again, with a fifth calling malloc_trim(0) without pause:
+ * idle slabs give back their free pages, lazy vmalloc areas are unmapped
+ * and free blocks purged while the others allocate from the same slabs
+ * and areas. */
+static volatile int trimming;
+
+static void *trim_thread(void *arg)
+{
+	long n = 0;
+	(void)arg;
+	while (__atomic_load_n(&trimming, __ATOMIC_RELAXED)) {
+		malloc_trim(0);
+		n++;
+	}
+	return (void *)n;
+}
+
+static void t_threads_trim(void)
+{
+	pthread_t th[NTHREADS], trimmer;
+	int failed = 0;
+	void *r;
+
+	__atomic_store_n(&trimming, 1, __ATOMIC_RELAXED);
+	if (pthread_create(&trimmer, NULL, trim_thread, NULL))
+		HARD_ERROR("pthread_create");
+	for (int i = 0; i < NTHREADS; i++)
+		if (pthread_create(&th[i], NULL, soak_thread, (void *)(intptr_t)(i + 7)))
+			HARD_ERROR("pthread_create");
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], &r);
+		failed += (int)(intptr_t)r;
+	}
+	__atomic_store_n(&trimming, 0, __ATOMIC_RELAXED);
+	pthread_join(trimmer, &r);
+	harness_note("%ld trims during the soak", (long)(intptr_t)r);
+	for (int i = 0; i < XSLOTS; i++)
+		if (xslot[i].p)
+			drop_block(&xslot[i]);
+	CHECK_GE((long)(intptr_t)r, 1);
+	CHECK_EQ(failed, 0);
+	CHECK_EQ(bad_total, 0);
+	CHECK_KSLAB_CONSISTENT("soak with malloc_trim");
+}
+
 static const struct harness_case cases[] = {
 	{ "single", t_single },
 	{ "threads", t_threads },
+	{ "threads_trim", t_threads_trim },
 };
 
 int main(int argc, char **argv)
