@@ -49,7 +49,10 @@
  * asked, stays lazy as an area of its own), or else the largest that does
  * not and grows it with mremap, so only the new pages fault in.  The list
  * is bounded (KS_VM_LAZY_SLOTS areas, 64 MiB plus a quarter of the live
- * vmalloc bytes; no area of KS_THP_MIN or more, which glibc would not keep
+ * vmalloc bytes, and only 8 MiB while the program has made fewer than
+ * KS_VM_HOT_ALLOCS large allocations in the last two decay periods: sqlite
+ * frees a few big blocks once, and keeping them cost it 14 MiB of peak RSS
+ * for nothing; no area of KS_THP_MIN or more, which glibc would not keep
  * either: a block that big is seldom allocated in a loop, and keeping the
  * previous table of a growing hash while the program fills the next one
  * only adds to its peak), and an area stays on it for decay_ms at most: every
@@ -204,8 +207,19 @@ static void lazy_expire_locked(uint64_t cutoff, struct vm_doomed *d)
 	}
 }
 
+/* Demand: large allocations in the current and the previous decay
+ * period.  A program that allocates large blocks now and then (sqlite's
+ * sorter, a dict that grew once) would only add the areas it freed to its
+ * peak RSS; one that allocates them in a loop reuses them. */
+#define KS_VM_LAZY_COLD  (8ul << 20)  /* the cap while demand is low */
+#define KS_VM_HOT_ALLOCS 8            /* allocations that make it high */
+static unsigned demand_now, demand_prev;
+static uint64_t demand_since;
+
 static size_t lazy_cap(void)
 {
+	if (demand_now + demand_prev < KS_VM_HOT_ALLOCS)
+		return KS_VM_LAZY_COLD;
 	return KS_VM_LAZY_MIN + mapped_bytes / 4;
 }
 
@@ -271,6 +285,11 @@ static void decay_locked(uint64_t now, struct vm_doomed *d)
 {
 	if (now > ks_opt.decay_ms)
 		lazy_expire_locked(now - ks_opt.decay_ms, d);
+	if (now - demand_since >= ks_opt.decay_ms) {
+		demand_prev = now - demand_since < 2 * ks_opt.decay_ms ? demand_now : 0;
+		demand_now = 0;
+		demand_since = now;
+	}
 }
 
 void ks__vmalloc_decay(void)
@@ -349,6 +368,7 @@ void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 		return NULL;
 	ks_lock(&vm_lock);
 	ok = insert_locked((uintptr_t)p, len);
+	demand_now++;
 	ks_unlock(&vm_lock);
 	if (!ok) {
 		ks__os_unmap(p, len);

@@ -4,7 +4,8 @@
  * static boot size and keeps every chain unbroken through deletions),
  * usable sizes, realloc that keeps contents and grows with headroom,
  * alignment by over-mapping, lazy areas (freed blocks kept for reuse,
- * grown, split, merged, trimmed), and ks__vmalloc_check() after each step.
+ * grown, split, merged, trimmed; few kept until large allocations are
+ * frequent), and ks__vmalloc_check() after each step.
  */
 #include "../harness/harness.h"
 #include "internal.h"
@@ -131,6 +132,14 @@ static void t_os(void)
 static void t_lazy(void)
 {
 	ks_boot();
+	ks__vmalloc_trim();
+	/* cold: a program that has made few large allocations keeps 8 MiB */
+	char *cold = ks__vmalloc_alloc(9 << 20, 0, false);
+	REQUIRE(cold != NULL);
+	CHECK(ks__vmalloc_free(cold));
+	CHECK_EQ(ks__vmalloc_lazy(), 0);
+	for (int i = 0; i < 8; i++)                  /* warm: demand rises */
+		CHECK(ks__vmalloc_free(ks__vmalloc_alloc(4096, 0, false)));
 	ks__vmalloc_trim();
 	char *p = ks__vmalloc_alloc(6 << 20, 0, false);
 	REQUIRE(p != NULL);
