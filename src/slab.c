@@ -90,7 +90,10 @@
  *    mask, a bit per OS page, remembers them; when the slab has no other
  *    free object, take_locked takes the lowest such page back and chains
  *    its objects again.  Caches with a constructor or debugging are left
- *    alone (their free objects hold state).  malloc_trim does every slab.
+ *    alone (their free objects hold state), and so are caches of one-page
+ *    slabs (a partial one has a live object on its only page; walking
+ *    their thousands of slabs would find nothing).  malloc_trim does every
+ *    slab of the others.
  */
 #include "slab.h"
 #include "page_alloc.h"
@@ -619,6 +622,8 @@ static size_t purge_idle(bool all, bool try)
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		if (sc->debug || sc->ctor)      /* their free objects keep state */
 			continue;
+		if ((KS_PAGE_SIZE << sc->order) < 2 * ks_os_page_size)
+			continue;               /* a live object holds its one page */
 		for (unsigned i = 0; i < ks_nr_nodes; i++) {
 			struct ks_slab_node *nd = node_if(sc, i);
 			unsigned budget = all ? UINT32_MAX : 256;
