@@ -3,10 +3,11 @@
  * vmalloc and its vmap_area tree, in user space.
  *
  * A malloc block above KS_PAGE_PATH_MAX (4 MiB), or any ks_vmalloc block,
- * is an mmap of its own, rounded to whole OS pages, so freeing it gives
- * every byte back to the OS at once and growing it is mremap: the kernel
- * moves page table entries, not bytes, so growing a buffer to 1 GiB by
- * doubling copies nothing.  Alignments above the OS page are had by
+ * is an mmap of its own, rounded to whole OS pages, so every byte of it
+ * can go back to the OS when it is freed (after a while: see lazy
+ * unmapping), and growing it is mremap: the kernel moves page table
+ * entries, not bytes, so growing a buffer to 1 GiB by doubling copies
+ * nothing.  Alignments above the OS page are had by
  * mapping more and trimming (os.c).
  *
  * A block that realloc grows gets headroom (a quarter of its size, at most
@@ -47,17 +48,18 @@
  * an munmap, an mmap and a page fault per 4 KiB.  An allocation takes the
  * smallest lazy area that fits (its tail, past a quarter more than was
  * asked, stays lazy as an area of its own), or else the largest that does
- * not and grows it with mremap, so only the new pages fault in.  The list
- * is bounded (KS_VM_LAZY_SLOTS areas, 64 MiB plus a quarter of the live
- * vmalloc bytes, and only 8 MiB while the program has made fewer than
- * KS_VM_HOT_ALLOCS large allocations in the last two decay periods: sqlite
- * frees a few big blocks once, and keeping them cost it 14 MiB of peak RSS
- * for nothing; no area of KS_THP_MIN or more, which glibc would not keep
- * either: a block that big is seldom allocated in a loop, and keeping the
- * previous table of a growing hash while the program fills the next one
- * only adds to its peak), and an area stays on it for decay_ms at most: every
- * vmalloc call and the malloc tick unmap the ones past their time, and
- * malloc_trim unmaps them all.  A block that must read as zero (calloc)
+ * not and grows it with mremap, so only the new pages fault in.
+ *
+ * The list is bounded.  It holds KS_VM_LAZY_SLOTS areas and 64 MiB plus a
+ * quarter of the live vmalloc bytes, but only 8 MiB while the program has
+ * made fewer than KS_VM_HOT_ALLOCS large allocations in the last two
+ * decay periods: sqlite frees a few big blocks once, and keeping them cost
+ * it 14 MiB of peak RSS for nothing.  It holds no area of KS_THP_MIN or
+ * more, which glibc would not keep either: a block that big is seldom
+ * allocated in a loop, and keeping the previous table of a growing hash
+ * while the program fills the next one only adds to its peak.  An area
+ * stays for decay_ms at most: every vmalloc call and the malloc tick unmap
+ * the ones past their time, and malloc_trim unmaps them all.  A block that must read as zero (calloc)
  * and comes from the list is cleared with memset, which costs less than
  * the fault and the kernel's clearing of a fresh page.
  *
