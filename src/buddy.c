@@ -283,7 +283,9 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
  * orders, a few of them, and grows each one into the run of free blocks
  * of its type around it: to the right, the page after a free block is the
  * head of the next one if it is free; to the left, free_before() finds
- * the block that ends where it starts. */
+ * the block that ends where it starts.  The shortest run that holds NR
+ * pages wins (resident blocks are looked at before purged ones), and the
+ * block is cut from its start. */
 
 #define RUN_TRIES 8                /* blocks tried per list */
 
