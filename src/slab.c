@@ -86,8 +86,9 @@
  *    looks at the emptiest slabs (the empty list and the two emptiest
  *    quarters) that no allocation or free touched for a tick, a few
  *    hundred per node each time (a slab looked at moves to its list's
- *    tail), and gives back the OS pages on which every object is free.  Their objects leave the freelist (a page given back
- *    reads as zero, and the free pointers with it) and the slab's purged
+ *    tail), and gives back the OS pages on which every object is free.
+ *    Their objects leave the freelist (a page given back reads as zero,
+ *    and the free pointers with it) and the slab's purged
  *    mask, a bit per OS page, remembers them; when the slab has no other
  *    free object, take_locked takes the lowest such page back and chains
  *    its objects again.  Caches with a constructor or debugging are left

@@ -59,9 +59,10 @@
  * allocated in a loop, and keeping the previous table of a growing hash
  * while the program fills the next one only adds to its peak.  An area
  * stays for decay_ms at most: every vmalloc call and the malloc tick unmap
- * the ones past their time, and malloc_trim unmaps them all.  A block that must read as zero (calloc)
- * and comes from the list is cleared with memset, which costs less than
- * the fault and the kernel's clearing of a fresh page.
+ * the ones past their time, and malloc_trim unmaps them all.  A block
+ * that must read as zero (calloc) and comes from the list is cleared with
+ * memset, which costs less than the fault and the kernel's clearing of a
+ * fresh page.
  *
  * Locking: vm_lock guards the table, the lazy list and the counters;
  * mmap/munmap/mremap run outside it except the table's own growth.
