@@ -511,6 +511,7 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	struct ks_cpu_cache *cc;
 	struct ks_depot *d;
 	size_t got;
+	void *obj;
 
 	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c)))
 		return ks__slab_alloc(&c->sc, gfp);
@@ -518,11 +519,11 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 		goto pop;
 	if (!cc->base && !cpu_cache_load(c, cc, tc->node))
 		return ks__slab_alloc(&c->sc, gfp);
-	/* 1. the previous magazine is full: swap */
-	if (cc->prev->rounds) {
-		swap_loaded(cc);
-		goto pop;
-	}
+	/* 1. the previous magazine is full: swap (the fast path tried this
+	 *    already, but custom caches and a thread's first magazines come
+	 *    here directly) */
+	if ((obj = ks__mag_pop_prev(cc)) != NULL)
+		goto zero;
 	/* 2. our node's depot has a full magazine: trade our empty previous
 	 *    for it (kept by the depot if it has room for empties, freed if
 	 *    not) */
@@ -565,12 +566,11 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	}
 	cc->cursor = cc->base + got;
 pop:
-	{
-		void *obj = *--cc->cursor;
-		if (gfp & KS_GFP_ZERO)
-			memset(obj, 0, c->sc.object_size);
-		return obj;
-	}
+	obj = *--cc->cursor;
+zero:
+	if (gfp & KS_GFP_ZERO)
+		memset(obj, 0, c->sc.object_size);
+	return obj;
 }
 
 /* The rungs of the free ladder, after the loaded magazine came up full. */
@@ -601,10 +601,8 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 	if (cc->cursor != cc->limit)          /* custom caches get here first */
 		goto push;
 	/* 1. the previous magazine is empty: swap */
-	if (cc->prev->rounds == 0) {
-		swap_loaded(cc);
-		goto push;
-	}
+	if (ks__mag_push_prev(cc, obj))
+		return;
 	/* 2. the home depot of its objects has room: trade our full previous
 	 *    for an empty one */
 	d = home_depot(c, cc->prev);
