@@ -128,6 +128,8 @@ static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	pg->free_stamp = stamp;
 	pg->cache = NULL;
 	pg->head_delta = 0;
+	if (order && order < KS_MAX_ORDER)     /* the tail names the head */
+		pg[(1ul << order) - 1].head_delta = (1u << order) - 1;
 	ks_list_add(&pg->lru, &z->free_area[mt][order][(flags & KS_PF_PURGED) != 0]);
 	z->nr_free[order]++;
 	z->nr_free_mt[mt][order]++;
@@ -290,15 +292,29 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 #define RUN_TRIES 8                /* blocks tried per list */
 
 /* The free block that ends where page PFN of BASE's section begins, or
- * NULL: a block of order o ending there starts at PFN - 2^o, which must be
- * aligned to 2^o, so only orders up to ctz(PFN) can. */
+ * NULL.  area_add() leaves in a free block's last page the distance back
+ * to its head (head_delta, unused on a free page), so one probe finds a
+ * candidate, and the head's own kind and order confirm it: a stale mark
+ * left by a block since taken names no free block of that size.  Blocks
+ * of the top order are not marked (deferred population would touch the
+ * memmap for them) and get one probe of their own. */
 static struct ks_page *free_before(struct ks_page *base, size_t pfn)
 {
-	unsigned top = pfn ? (unsigned)__builtin_ctzl(pfn) : 0;
+	const size_t top = 1ul << KS_MAX_ORDER;
+	struct ks_page *h;
+	size_t d;
 
-	for (unsigned o = 0; o <= top && o <= KS_MAX_ORDER && pfn; o++) {
-		struct ks_page *h = base + pfn - (1ul << o);
-		if (h->kind == KS_PG_BUDDY && h->order == o)
+	if (!pfn)
+		return NULL;
+	d = base[pfn - 1].head_delta;
+	if (d < pfn) {
+		h = base + pfn - 1 - d;
+		if (h->kind == KS_PG_BUDDY && (1ul << h->order) == d + 1)
+			return h;
+	}
+	if (pfn >= top && !(pfn & (top - 1))) {
+		h = base + pfn - top;
+		if (h->kind == KS_PG_BUDDY && h->order == KS_MAX_ORDER)
 			return h;
 	}
 	return NULL;
@@ -356,10 +372,13 @@ static struct ks_page *take_run_locked(struct ks_zone *z, size_t nr, unsigned mt
 				if (end - start >= nr && end - start < best_len) {
 					best = base + start;
 					best_len = end - start;
+					if (best_len == nr)    /* nothing fits better */
+						goto found;
 				}
 			}
 		}
 	}
+found:
 	return best ? claim_run_locked(z, best, nr) : NULL;
 }
 
@@ -503,7 +522,8 @@ size_t ks__buddy_free_bytes(void)
 }
 
 /* The free list of type T and order O: every block aligned, marked, of
- * its list's order and type, not mergeable with a free buddy. */
+ * its list's order and type, not mergeable with a free buddy, its last
+ * page naming its head (free_before). */
 static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 		      size_t *free_pages, size_t *dirty)
 {
@@ -527,6 +547,8 @@ static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 			broken++;
 		if (o < KS_MAX_ORDER && buddy->kind == KS_PG_BUDDY && buddy->order == o)
 			broken++;          /* should have merged */
+		if (o < KS_MAX_ORDER && pg[(1ul << o) - 1].head_delta != (1ul << o) - 1)
+			broken++;
 		for (size_t i = 1; i < (1ul << o); i++)
 			if (pg[i].kind == KS_PG_BUDDY)
 				broken++;
