@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # build.sh - the two commands of the README's Quick start.
 #
 #   ./build.sh demo   build kslab and run a real program (python3 building a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # callgrind.sh - instructions per malloc+free pair, counted exactly by
 # valgrind --tool=callgrind, for every allocator side by side.
 #

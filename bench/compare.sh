@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # compare.sh - run every bench case under kslab, glibc, jemalloc, mimalloc
 # and tcmalloc (and any allocator given with --with) and write
 # bench/results/.

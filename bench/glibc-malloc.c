@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * glibc-malloc - a preload that pins a program to glibc's own malloc.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # lib.sh - what bench/compare.sh and bench/callgrind.sh share: finding the
 # build directory, the allocators to preload, and installing what a fresh

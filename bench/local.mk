@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # rules for bench/ (see the top Makefile.am)
 #
 # Nothing here is built by `make`, `make check` or `make distcheck`: every

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """report.py - turn bench/compare.sh's raw runs into bench/results/RESULTS.md
 and the gnuplot script for the ratio chart.
 

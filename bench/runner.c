@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * runner - run one benchmark case and say how it went, for bench/compare.sh.
  *

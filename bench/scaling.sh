@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # scaling.sh - the thread patterns of the magazine layer (issue 4), side by
 # side: thread-local churn with 1 thread, 2 threads and 2 processes, and a
 # producer/consumer pair, under each allocator, in interleaved rounds.

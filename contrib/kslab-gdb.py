@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # kslab-gdb.py - gdb commands to look inside kslab in a live or stopped process.
 #
 #   (gdb) source contrib/kslab-gdb.py

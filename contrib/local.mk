@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # rules for contrib/ (see the top Makefile.am)
 #
 # contrib/kslab-gdb.py: gdb commands (kslab-stats, kslab-slabinfo,

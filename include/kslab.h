@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kslab.h - the public interface of kslab, the Linux kernel's memory manager
  * brought to user space as a malloc replacement.

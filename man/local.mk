@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # rules for man/ (see the top Makefile.am)
 #
 # One page per function family; the other functions of a family are .so

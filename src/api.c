@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * api.c - the kernel-style interface of include/kslab.h: object caches,
  * pages, kmalloc and vmalloc, introspection.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * arena.c - sections: the user-space analog of sparsemem's mem_section.
  *

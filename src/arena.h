@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arena.h - sections, page descriptors and virt_to_page (see arena.c). */
 #ifndef KS_ARENA_H
 #define KS_ARENA_H

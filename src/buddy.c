@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * buddy.c - zones and the binary buddy allocator (mm/page_alloc.c's core).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* buddy.h - zones and the binary buddy allocator (see buddy.c). */
 #ifndef KS_BUDDY_H
 #define KS_BUDDY_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * debug.c - slub_debug for user space: poisoning, red zones, double and
  * invalid free detection, and the one misuse reporter.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* debug.h - poison, red zones, misuse detection and the one reporter. */
 #ifndef KS_DEBUG_H
 #define KS_DEBUG_H

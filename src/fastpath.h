@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fastpath.h - THE fast path: malloc and free that hit the calling
  * thread's loaded magazine.  Everything else is behind one cold call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* init.h - boot, thread attach, fork (init.c). */
 #ifndef KS_INIT_H
 #define KS_INIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * internal.h - what every layer of kslab shares: the glossary, the
  * configuration constants, locks, lists and assertions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * kmalloc.c - size classes over the slab layer, and the routing of every
  * malloc-family block by size: slab class, page path, or vmalloc.

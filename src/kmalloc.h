@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kmalloc.h - size classes and the kmalloc caches (kmalloc.c). */
 #ifndef KS_KMALLOC_H
 #define KS_KMALLOC_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The core: every layer but the libc interface, as a convenience library the
 # unit tests link without replacing the process's malloc.
 noinst_LTLIBRARIES += libkslab_core.la

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * magazine.c - per-thread magazines and per-cache depots: the per-CPU
  * layer of the kernel's SLAB, as Bonwick and Adams built it for libumem

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* magazine.h - per-thread magazines and per-cache depots (magazine.c). */
 #ifndef KS_MAGAZINE_H
 #define KS_MAGAZINE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * malloc.c - the libc allocation interface with glibc's semantics and
  * errno, and the __libc_* aliases some programs call directly.

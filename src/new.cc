@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * new.cc - C++ operator new and delete in all their forms, over kslab.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * options.c - KSLAB_OPTIONS: one table that is both the parser's input and
  * the documentation (libumem's envvar.c, mimalloc's options.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* options.h - KSLAB_OPTIONS (options.c). */
 #ifndef KS_OPTIONS_H
 #define KS_OPTIONS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * os.c - the arch layer: the only file that calls mmap, munmap, mremap,
  * madvise and sysconf.

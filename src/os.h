@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* os.h - the only door to the kernel's memory calls (see os.c). */
 #ifndef KS_OS_H
 #define KS_OS_H

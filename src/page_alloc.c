@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * page_alloc.c - the page API: alloc_pages, __get_free_pages,
  * get_zeroed_page, alloc_pages_exact, in user space.

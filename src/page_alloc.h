@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page_alloc.h - the page API over the zones (see page_alloc.c). */
 #ifndef KS_PAGE_ALLOC_H
 #define KS_PAGE_ALLOC_H

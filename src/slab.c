@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * slab.c - object caches: the kernel's kmem_cache, in the SLUB manner.
  *

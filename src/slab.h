@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* slab.h - slab caches: objects of one size carved from page blocks. */
 #ifndef KS_SLAB_H
 #define KS_SLAB_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * stats.c - statistics and reports: ks_stats_get, ks_slabinfo (the
  * /proc/slabinfo of any process), and the text behind malloc_stats and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stats.h - statistics and reports (stats.c). */
 #ifndef KS_STATS_H
 #define KS_STATS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * vmalloc.c - large blocks with a mapping of their own: the kernel's
  * vmalloc and its vmap_area tree, in user space.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* vmalloc.h - blocks with their own mapping (vmalloc.c). */
 #ifndef KS_VMALLOC_H
 #define KS_VMALLOC_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # rules for tests/ (see the top Makefile.am)
 #
 # tests/harness/     harness.h (CHECK macros, a case per process, expect_abort)

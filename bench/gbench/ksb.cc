@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ksb.cc - the C++ side of ksb.h: each C call forwards to Google Benchmark.
 //
 // A ksb_state * is a benchmark::State *, a ksb_bench * a

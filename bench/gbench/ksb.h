@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ksb.h - Google Benchmark for C: the small part of benchmark::State and
  * benchmark::RegisterBenchmark that C microbenchmarks need, behind an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * micro - allocator microbenchmarks in C on Google Benchmark (through the
  * ksb.h shim): the per-call cost of each entry point, per size class.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pairs - the loop bench/callgrind.sh counts instructions of: N malloc+free
  * pairs, each freed at once, so every pair after the first few hits the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # programs.sh - allocation-heavy programs a Debian user runs, for the
 # real-program group of bench/compare.sh.
 #

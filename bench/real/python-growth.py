@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """python-growth - Python containers that grow, for bench/compare.sh.
 
 What pymalloc leaves to the system allocator even in its default mode:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """python-workload - an allocation-heavy Python program for bench/compare.sh.
 
 Modelled on the pyperformance benchmarks that stress the allocator

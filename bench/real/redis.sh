@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # redis.sh - redis-server under the allocator being measured, driven by
 # redis-benchmark over loopback, for bench/compare.sh.  The workload of
 # mimalloc-bench's "redis" case: SET/GET/LPUSH/LPOP/HSET with 256-byte

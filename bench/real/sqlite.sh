@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # sqlite.sh - sqlite3 building and querying an indexed table, for
 # bench/compare.sh.  Modelled on sqlite's own speedtest1 (inserts, indexed
 # lookups, range scans, GROUP BY, updates, deletes), shrunk to about a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * alloc-test - many-size churn with realloc and cross-thread hand-offs, in
  * the style of mimalloc's stress test (mstress, test/test-stress.c in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * false-sharing - Hoard's two false-sharing benchmarks, cache-scratch and
  * cache-thrash (Berger et al., "Hoard: A Scalable Memory Allocator for

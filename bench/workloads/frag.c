@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * frag - fragmentation: a large heap of small objects mostly freed, with a
  * scattered few kept alive for long.  The pattern of the fragmentation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * larson - a server simulation, after Larson and Krishnan, "Memory
  * Allocation for Long-Running Server Applications" (ISMM 1998), the

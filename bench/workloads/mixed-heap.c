@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * mixed-heap - the heaps real programs build, where sizes mix, blocks grow
  * by realloc and the size band in use shifts over time.  Three modes:

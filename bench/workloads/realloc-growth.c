@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * realloc-growth - a buffer grown by realloc, the pattern of a string
  * builder or a vector (the realloc cases of mimalloc-bench's "glibc-simple"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * rss-decay - does memory go back to the system after a peak, with no
  * malloc_trim?  The pattern of a server between bursts, as in the "RSS

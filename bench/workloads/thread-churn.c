@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * thread-churn - many short-lived threads, after Hoard's threadtest and the
  * thread restarts of mimalloc's stress test (mstress): the life of a server

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * threads - thread-local churn and a producer/consumer pair: the two
  * patterns of the magazine layer (issue 4), modelled on the "xmalloc-test"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * wl.h - the little every bench/workloads program shares: a clock, RSS from
  * /proc/self/statm, a fast private PRNG, tagged blocks that prove the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * xmalloc-test - producer/consumer with cross-thread frees, after Lever and
  * Boreham's xmalloc-test ("malloc() Performance in a Multithreaded Linux

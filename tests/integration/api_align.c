@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * api_align.c - alignment of every memalign-family result: memalign,
  * posix_memalign, aligned_alloc (alignments 1 B .. 1 MiB, powers of two)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * api_kslab.c - the ks_* extended API of include/kslab.h: object caches,
  * the page allocator, kmalloc/vmalloc, statistics, slabinfo and ks_check.

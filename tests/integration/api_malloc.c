@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * api_malloc.c - the libc allocation interface, against glibc 2.36's
  * semantics and errno.  Public API and libc only.

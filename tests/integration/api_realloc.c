@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * api_realloc.c - realloc keeps the contents across every size-class
  * boundary and into the large paths and back: every size 1..4096, then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // cxx_new.cc - C++ operator new and delete over kslab: every form
 // allocates through kslab (ks_ksize knows the block), aligned forms honour
 // their alignment, sized delete returns objects that are reused, failure

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * memory_back.c - memory goes back, and running out is an answer:
  *  - after a 512 MiB working set of mixed sizes (64 B .. 1 MiB) is freed

@@ -1,3 +1,4 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # sqlite3 under LD_PRELOAD of libkslab.so: see programs.sh
 exec bash "$(dirname "$0")/programs.sh" sqlite3

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # programs.sh - run a real program with and without kslab preloaded and
 # compare what it prints, byte for byte.
 #

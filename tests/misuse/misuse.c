@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * misuse.c - every misuse kslab can detect, one at a time.  Each case
  * corrupts exactly one thing in a child process and asserts that the child

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fork_threads.c - fork() 200 times from a process whose 4 other threads
  * are allocating and freeing all the while.  Each child mallocs and frees a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * soak.c - random malloc / calloc / realloc / memalign / posix_memalign /
  * free against a shadow table that remembers every live block's size,

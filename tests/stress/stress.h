@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stress.h - what the stress tests share: a per-thread random generator and
  * a block pattern derived from the block's address and size, written by the

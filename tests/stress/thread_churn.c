@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * thread_churn.c - 2,000 short-lived threads, at most 16 alive at once.
  * Each allocates a few hundred blocks, frees some (its magazines fill up),

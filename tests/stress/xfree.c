@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * xfree.c - 8 threads allocate blocks (1 B .. 64 KiB, some 1 MiB), fill
  * them with a pattern derived from address and size, and pass them through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # rules for tests/unit/ (included by tests/local.mk): one test per layer,
 # linked against libkslab_core.la, which does not replace malloc.
 KS_UNIT_TESTS = tests/unit/test_buddy tests/unit/test_slab tests/unit/test_kmalloc \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_buddy.c - the zoned buddy allocator and the page API against a
  * model: a randomized run of allocations and frees of every order, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_kmalloc.c - the size classes (every size maps to the smallest class
  * that holds it, no class wastes more than 25% of a block, four classes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_options.c - KSLAB_OPTIONS parsing: flags, flags with =0/=1, numbers,
  * the purge choice, debug implying poison and red zones, and unknown or

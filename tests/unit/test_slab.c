@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_slab.c - slab caches: list transitions (empty -> partial -> full and
  * back), colour offsets cycling per slab, constructor runs, alignment,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_vmalloc.c - the vmalloc path and the os layer under it: blocks with
  * their own mappings found through the hash table (which grows past its
