@@ -92,7 +92,7 @@ ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 		return NULL;
 	}
 	/* the fast path of fastpath.h, for a cache named by the caller */
-	cc = ks_cpu_cache_of(ks_tls_tcache, c);
+	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->base && !(gfp & KS_GFP_ZERO)))
 		return *--cc->cursor;
 	obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
@@ -111,7 +111,7 @@ ks_export void ks_cache_free(ks_cache_t *c, void *obj)
 	if (!c || !ks_is_ours(obj) || ks_virt_to_page(obj)->kind != KS_PG_SLAB ||
 	    ks_virt_to_page(obj)->cache != &c->sc)
 		ks__report(KS_ERR_INVALID_FREE, obj, c ? c->sc.name : NULL);
-	cc = ks_cpu_cache_of(ks_tls_tcache, c);
+	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->limit)) {
 		*cc->cursor++ = obj;
 		return;
@@ -316,7 +316,7 @@ ks_export void ks_vfree(void *p)
 /* Under KSLAB_OPTIONS=verbose each broken layer is named on stderr. */
 static int check_one(const char *what, int broken)
 {
-	if (broken && ks_opt.verbose)
+	if (broken && ks__opt.verbose)
 		ks__dprintf(2, "kslab: check: %s: %d broken\n", what, broken);
 	return broken;
 }
@@ -330,11 +330,11 @@ ks_export int ks_check(void)
 	broken = check_one("sections", ks__arena_check()) +
 		 check_one("buddy", ks__buddy_check()) +
 		 check_one("vmalloc", ks__vmalloc_check());
-	ks_lock(&ks_slab_caches_lock);
-	ks_list_for_each(pos, &ks_slab_caches) {
+	ks_lock(&ks__slab_caches_lock);
+	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		broken += check_one(sc->name, ks__slab_check(sc));
 	}
-	ks_unlock(&ks_slab_caches_lock);
+	ks_unlock(&ks__slab_caches_lock);
 	return broken;
 }

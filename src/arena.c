@@ -13,7 +13,7 @@
  * of pages in use are ever touched, so an idle section costs one OS page of
  * RSS or so.
  *
- * "Is this pointer ours?" is one byte per section in ks_section_map, a
+ * "Is this pointer ours?" is one byte per section in ks__section_map, a
  * static map over the 48-bit user address space (4 MiB of BSS, touched
  * only where sections are).  free() tests it before it trusts a descriptor;
  * a pointer outside every section goes to the vmalloc table or is an
@@ -44,7 +44,7 @@
 #include <errno.h>
 #include <string.h>
 
-uint8_t ks_section_map[KS_NR_SECTION_SLOTS];
+uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
 static ks_lock_t arena_lock = KS_LOCK_INIT;
 static size_t nr_sections;
 
@@ -79,11 +79,11 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	/* a heap past its first section is a big one: huge pages, as the
 	 * kernel maps its direct map (the descriptors' 2 MiB excepted, which
 	 * are touched sparsely) */
-	if (ks_opt.thp && __atomic_load_n(&nr_sections, __ATOMIC_RELAXED) > 0)
+	if (ks__opt.thp && __atomic_load_n(&nr_sections, __ATOMIC_RELAXED) > 0)
 		ks__os_hugepage((void *)(base + KS_HUGE_SIZE), KS_SECTION_SIZE - KS_HUGE_SIZE);
 	ks_lock(&arena_lock);
 	s = base >> KS_SECTION_SHIFT;
-	__atomic_store_n(&ks_section_map[s], 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ks__section_map[s], 1, __ATOMIC_RELEASE);
 	nr_sections++;
 	ks_unlock(&arena_lock);
 	return sec;
@@ -107,11 +107,11 @@ int ks__arena_check(void)
 
 	for (size_t w = 0; w < KS_NR_SECTION_SLOTS / 8; w++) {
 		uint64_t bits;
-		memcpy(&bits, &ks_section_map[w * 8], 8);
+		memcpy(&bits, &ks__section_map[w * 8], 8);
 		if (!bits)
 			continue;                 /* untouched pages read as zero */
 		for (unsigned b = 0; b < 8; b++) {
-			if (!ks_section_map[w * 8 + b])
+			if (!ks__section_map[w * 8 + b])
 				continue;
 			uintptr_t base = (uintptr_t)(w * 8 + b) << KS_SECTION_SHIFT;
 			struct ks_section *sec = ks_page_section((struct ks_page *)base);

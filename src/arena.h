@@ -72,7 +72,7 @@ struct ks_section {
 	  KS_PAGE_SIZE - 1) / KS_PAGE_SIZE)
 
 #define KS_NR_SECTION_SLOTS (1ul << (KS_VA_BITS - KS_SECTION_SHIFT))
-extern uint8_t ks_section_map[KS_NR_SECTION_SLOTS];
+extern uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
 
 /* Is P inside a section of kslab's?  O(1): one byte of a static map (a
  * byte, not a bit, saves free() two instructions; the map is 4 MiB of BSS
@@ -82,7 +82,7 @@ static inline bool ks_is_ours(const void *p)
 	uintptr_t s = (uintptr_t)p >> KS_SECTION_SHIFT;
 	if (ks_unlikely(s >= KS_NR_SECTION_SLOTS))
 		return false;
-	return ks_section_map[s] != 0;
+	return ks__section_map[s] != 0;
 }
 
 /* The fast path's version: the slot index is masked instead of checked,
@@ -93,7 +93,7 @@ static inline bool ks_is_ours(const void *p)
 static inline bool ks_is_ours_fast(const void *p)
 {
 	uintptr_t s = ((uintptr_t)p >> KS_SECTION_SHIFT) & (KS_NR_SECTION_SLOTS - 1);
-	return ks_section_map[s] != 0;
+	return ks__section_map[s] != 0;
 }
 
 static inline uintptr_t ks_section_base(const void *p)

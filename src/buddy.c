@@ -72,7 +72,7 @@
 #include "os.h"
 #include <string.h>
 
-struct ks_zone ks_zones[KS_NR_ZONES] = {
+struct ks_zone ks__zones[KS_NR_ZONES] = {
 	[KS_ZONE_DMA32] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
 			    .name = "DMA32", .id = KS_ZONE_DMA32 },
 	[KS_ZONE_NORMAL] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
@@ -85,8 +85,8 @@ void ks__buddy_init(void)
 		for (unsigned t = 0; t < KS_NR_MT; t++)
 			for (unsigned o = 0; o < KS_NR_ORDERS; o++)
 				for (unsigned p = 0; p < 2; p++)
-					ks_list_init(&ks_zones[z].free_area[t][o][p]);
-		ks_list_init(&ks_zones[z].sections);
+					ks_list_init(&ks__zones[z].free_area[t][o][p]);
+		ks_list_init(&ks__zones[z].sections);
 	}
 }
 
@@ -423,7 +423,7 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 
 void ks__buddy_free(struct ks_page *pg, unsigned order)
 {
-	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
+	struct ks_zone *z = &ks__zones[ks_page_section(pg)->zone];
 	uint8_t flags = pg->flags & KS_PF_CLEAN;
 
 	KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_RESERVED);
@@ -510,7 +510,7 @@ size_t ks__buddy_purge(uint64_t cutoff_ms, size_t keep_pages, bool lazy)
 {
 	size_t purged = 0;
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
-		purged += purge_zone(&ks_zones[z], cutoff_ms, keep_pages, lazy);
+		purged += purge_zone(&ks__zones[z], cutoff_ms, keep_pages, lazy);
 	return purged;
 }
 
@@ -518,7 +518,7 @@ size_t ks__buddy_free_bytes(void)
 {
 	size_t pages = 0;
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
-		pages += __atomic_load_n(&ks_zones[z].free_pages, __ATOMIC_RELAXED);
+		pages += __atomic_load_n(&ks__zones[z].free_pages, __ATOMIC_RELAXED);
 	return pages * KS_PAGE_SIZE;
 }
 
@@ -595,15 +595,15 @@ int ks__buddy_check(void)
 {
 	int broken = 0;
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
-		broken += check_zone(&ks_zones[z]);
+		broken += check_zone(&ks__zones[z]);
 	return broken;
 }
 
 void ks__buddy_lock_all(void)
 {
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
-		ks_lock(&ks_zones[z].grow_lock);
-		ks_lock(&ks_zones[z].lock);
+		ks_lock(&ks__zones[z].grow_lock);
+		ks_lock(&ks__zones[z].lock);
 	}
 }
 
@@ -611,11 +611,11 @@ void ks__buddy_unlock_all(bool reinit)
 {
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
 		if (reinit) {
-			ks_lock_reinit(&ks_zones[z].lock);
-			ks_lock_reinit(&ks_zones[z].grow_lock);
+			ks_lock_reinit(&ks__zones[z].lock);
+			ks_lock_reinit(&ks__zones[z].grow_lock);
 		} else {
-			ks_unlock(&ks_zones[z].lock);
-			ks_unlock(&ks_zones[z].grow_lock);
+			ks_unlock(&ks__zones[z].lock);
+			ks_unlock(&ks__zones[z].grow_lock);
 		}
 	}
 }
@@ -664,7 +664,7 @@ static bool claim_locked(struct ks_zone *z, struct ks_page *pg)
 
 void ks__buddy_free_range(struct ks_page *pg, size_t nr)
 {
-	struct ks_zone *z = &ks_zones[ks_page_section(pg)->zone];
+	struct ks_zone *z = &ks__zones[ks_page_section(pg)->zone];
 	uint64_t now = ks__clock_ms();
 
 	ks_lock(&z->lock);
@@ -674,7 +674,7 @@ void ks__buddy_free_range(struct ks_page *pg, size_t nr)
 
 bool ks__buddy_claim_range(struct ks_page *first, size_t nr)
 {
-	struct ks_zone *z = &ks_zones[ks_page_section(first)->zone];
+	struct ks_zone *z = &ks__zones[ks_page_section(first)->zone];
 	size_t got = 0;
 
 	ks_lock(&z->lock);

@@ -34,7 +34,7 @@ struct ks_zone {
 	uint64_t purged_bytes;                /* handed back over the life */
 };
 
-extern struct ks_zone ks_zones[KS_NR_ZONES];
+extern struct ks_zone ks__zones[KS_NR_ZONES];
 
 void ks__buddy_init(void);
 /* Take a block of 2^order pages for pages of type MT (falling back to the

@@ -45,12 +45,6 @@ void ks__report(enum ks_err err, const void *ptr, const char *cache)
 	abort();
 }
 
-void ks__panic(const char *file, int line, const char *what)
-{
-	ks__dprintf(2, "kslab: internal error at %s:%d: %s\n", file, line, what);
-	abort();
-}
-
 static inline uint64_t *track_word(struct ks_slab_cache *sc, const void *slot)
 {
 	return (uint64_t *)((char *)slot + sc->meta_offset + sizeof(void *));

@@ -12,7 +12,7 @@
  * its magazine slot, the cursor against the limit, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
  * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
- * A thread's first call finds ks_tcache_empty, whose magazines are empty
+ * A thread's first call finds ks__tcache_empty, whose magazines are empty
  * and of capacity 0, and falls into the slow path, which builds its state;
  * there is no "initialised?" branch here.  A miss first tries the swap
  * with the previous magazine (ks__malloc_swap, ks__free_swap: a call and
@@ -36,7 +36,7 @@ void ks__free_swap(struct ks_cpu_cache *cc, void *p) ks_noinline;
 
 static inline void *ks_malloc_fast(size_t size)
 {
-	struct ks_tcache *tc = ks_tls_tcache;
+	struct ks_tcache *tc = ks__tls_tcache;
 	size_t off;
 
 	if (ks_likely(size <= KS_SMALL_MAX))
@@ -63,7 +63,7 @@ static inline void ks_free_fast(void *p)
 		/* &cc[class + 1]; 0 (not a kmalloc slab) is cc[0], always full */
 		size_t off = ks_virt_to_page(p)->cc_off;
 		struct ks_cpu_cache *cc =
-			(struct ks_cpu_cache *)((char *)ks_tls_tcache->cc + off);
+			(struct ks_cpu_cache *)((char *)ks__tls_tcache->cc + off);
 		void **cur = cc->cursor;
 		if (ks_likely(cur != cc->limit)) {
 			*cur = p;
@@ -80,7 +80,7 @@ static inline void ks_free_fast(void *p)
 static inline void ks_free_sized_fast(void *p, size_t size)
 {
 	if (ks_likely(size <= KS_SLAB_MAX && p)) {
-		struct ks_cpu_cache *cc = &ks_tls_tcache->cc[ks_size_class(size) + 1];
+		struct ks_cpu_cache *cc = &ks__tls_tcache->cc[ks_size_class(size) + 1];
 		void **cur = cc->cursor;
 		if (ks_likely(cur != cc->limit)) {
 			*cur = p;

@@ -35,7 +35,7 @@
 #include "stats.h"
 #include <stdlib.h>
 
-int ks_boot_state;
+int ks__boot_state;
 static ks_lock_t boot_lock = KS_LOCK_INIT;
 static int late_done;
 
@@ -43,7 +43,7 @@ static void fork_prepare(void)
 {
 	ks__mag_lock_all();
 	ks_lock(&ks__meta_lock);
-	ks_lock(&ks_slab_caches_lock);
+	ks_lock(&ks__slab_caches_lock);
 	ks__slab_lock_all();
 	ks__vmalloc_lock();
 	ks__buddy_lock_all();
@@ -55,10 +55,10 @@ static void fork_release(bool child)
 	ks__vmalloc_unlock(child);
 	ks__slab_unlock_all(child);
 	if (child) {
-		ks_lock_reinit(&ks_slab_caches_lock);
+		ks_lock_reinit(&ks__slab_caches_lock);
 		ks_lock_reinit(&ks__meta_lock);
 	} else {
-		ks_unlock(&ks_slab_caches_lock);
+		ks_unlock(&ks__slab_caches_lock);
 		ks_unlock(&ks__meta_lock);
 	}
 	ks__mag_unlock_all(child);
@@ -76,7 +76,7 @@ static void boot_core(void)
 	ks__os_init();
 	ks__options_parse(getenv("KSLAB_OPTIONS"));
 	ks__buddy_init();
-	ks__slab_init_nodes(ks_opt.nodes ? (unsigned)ks_opt.nodes : ks__os_nr_cpus());
+	ks__slab_init_nodes(ks__opt.nodes ? (unsigned)ks__opt.nodes : ks__os_nr_cpus());
 	ks__mag_init();
 	ks__kmalloc_init();
 }
@@ -91,15 +91,15 @@ static void boot_late(void)
 	if (pthread_key_create(&key, ks__mag_thread_exit) == 0)
 		ks__mag_set_thread_key(key);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	__atomic_store_n(&ks_boot_state, 3, __ATOMIC_RELEASE);
+	__atomic_store_n(&ks__boot_state, 3, __ATOMIC_RELEASE);
 }
 
 void ks__boot_slow(void)
 {
 	ks_lock(&boot_lock);
-	if (ks_boot_state < 2) {
+	if (ks__boot_state < 2) {
 		boot_core();
-		__atomic_store_n(&ks_boot_state, 2, __ATOMIC_RELEASE);
+		__atomic_store_n(&ks__boot_state, 2, __ATOMIC_RELEASE);
 	}
 	ks_unlock(&boot_lock);
 	boot_late();
@@ -113,6 +113,6 @@ __attribute__((constructor)) static void ks_constructor(void)
 
 __attribute__((destructor)) static void ks_destructor(void)
 {
-	if (ks_boot_state >= 2 && ks_opt.stats)
+	if (ks__boot_state >= 2 && ks__opt.stats)
 		ks__stats_print(2, true);
 }

@@ -5,7 +5,7 @@
  *
  * Glossary
  * --------
- * OS page     the kernel's page, ks_os_page_size bytes, read at boot with
+ * OS page     the kernel's page, ks__os_page_size bytes, read at boot with
  *             sysconf (4 KiB on x86-64, 4, 16 or 64 KiB on aarch64).  It
  *             matters only where kslab talks to the OS: mmap lengths and
  *             madvise ranges are rounded to it.
@@ -31,8 +31,32 @@
  *             page allocator, or above KS_PAGE_PATH_MAX its own mapping
  *             (the vmalloc path).
  *
- * Calls go down only: malloc -> kmalloc -> magazine -> slab -> page_alloc ->
- * buddy -> arena -> os, and vmalloc -> os.
+ * Layers
+ * ------
+ * Calls go down only.  Each file (FILE.c, its header FILE.h) may call the
+ * files listed after it and no other file of kslab's; a ks_[a-z] name used
+ * inside the library is always the public API (internal globals and
+ * functions are ks__), so only api and malloc, the top, use them.
+ * tests/unit/layers.sh reads this table, checks that it has no cycle, and
+ * fails on any call the objects' symbols show that it does not allow.
+ *
+ *   file        may call
+ *   new         malloc
+ *   malloc      api init stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
+ *   api         init stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
+ *   init        stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
+ *   stats       kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
+ *   kmalloc     vmalloc magazine slab page_alloc buddy arena debug options os format
+ *   magazine    slab page_alloc buddy arena debug options os format
+ *   slab        page_alloc buddy arena debug options os format
+ *   page_alloc  buddy arena debug options os format
+ *   vmalloc     debug options os format
+ *   buddy       arena debug options os format
+ *   arena       debug options os format
+ *   debug       options os format
+ *   options     os format
+ *   os          format
+ *   format      -
  */
 #ifndef KS_INTERNAL_H
 #define KS_INTERNAL_H

@@ -38,10 +38,10 @@
 #include <errno.h>
 #include <string.h>
 
-struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
+struct ks_cache ks__kmalloc_caches[KS_NR_CLASSES];
 static size_t large_pages, large_count;   /* page-path blocks, atomics */
 
-const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1] = {
+const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1] = {
 	0, 0, 1, 2, 3, 4, 5, 6, 7,        /* 0..128 by 16 */
 	8, 8, 9, 9, 10, 10, 11, 11,       /* ..256 by 32 */
 	12, 12, 12, 12, 13, 13, 13, 13,   /* ..512 by 64 */
@@ -59,12 +59,12 @@ void ks__kmalloc_init(void)
 	unsigned long flags = 0;
 	char name[KS_CACHE_NAME_MAX];
 
-	if (ks_opt.poison)
+	if (ks__opt.poison)
 		flags |= KS_CACHE_POISON;
-	if (ks_opt.redzone)
+	if (ks__opt.redzone)
 		flags |= KS_CACHE_RED_ZONE;
 	for (unsigned i = 0; i < KS_NR_CLASSES; i++) {
-		struct ks_cache *c = &ks_kmalloc_caches[i];
+		struct ks_cache *c = &ks__kmalloc_caches[i];
 		size_t size = ks_class_size(i);
 		ks__snprintf(name, sizeof(name), "kmalloc-%zu", size);
 		KS_BUG_ON(ks__slab_cache_init(&c->sc, name, size, KS_MIN_ALIGN, flags, NULL));
@@ -73,7 +73,7 @@ void ks__kmalloc_init(void)
 		KS_ASSERT(ks_size_class(size) == i);
 	}
 	for (unsigned i = 0; i < KS_TCACHE_SIZES; i++)
-		ks__cc_off_template[i] = (uint16_t)((ks_small_class[i] + 1u) *
+		ks__cc_off_template[i] = (uint16_t)((ks__small_class[i] + 1u) *
 						    sizeof(struct ks_cpu_cache));
 }
 
@@ -105,7 +105,7 @@ static void large_free(struct ks_page *pg)
 
 static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 {
-	struct ks_cache *c = &ks_kmalloc_caches[cls];
+	struct ks_cache *c = &ks__kmalloc_caches[cls];
 	if (c->sc.debug)
 		return ks__slab_alloc_debug(&c->sc, gfp, size);
 	return ks__mag_alloc_slow(c, gfp);
@@ -125,7 +125,7 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
 	if (!p) {
 		errno = ENOMEM;
-		if (ks_opt.verbose && !(gfp & KS_GFP_NOWARN))
+		if (ks__opt.verbose && !(gfp & KS_GFP_NOWARN))
 			ks__dprintf(2, "kslab: allocation of %zu bytes failed\n", size);
 	}
 	return p;
@@ -138,7 +138,7 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 
 	if (align <= KS_MIN_ALIGN)
 		return ks__kmalloc(size, gfp);
-	if (need <= KS_SLAB_MAX && !ks_kmalloc_caches[0].sc.debug &&
+	if (need <= KS_SLAB_MAX && !ks__kmalloc_caches[0].sc.debug &&
 	    !(gfp & KS_GFP_DMA32)) {
 		unsigned cls = ks_size_class(need);
 		/* objects of class C sit at slab + colour + i * C, with colours

@@ -7,8 +7,8 @@
 
 #define KS_SMALL_MAX 1024           /* sizes the lookup table covers */
 
-extern struct ks_cache ks_kmalloc_caches[KS_NR_CLASSES];
-extern const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1];
+extern struct ks_cache ks__kmalloc_caches[KS_NR_CLASSES];
+extern const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1];
 
 /* The class of SIZE (1..KS_SLAB_MAX): 16-byte steps to 128 B (classes
  * 0-7), four classes per doubling to 1 KiB (8-19, by table), eight per
@@ -18,7 +18,7 @@ extern const uint8_t ks_small_class[KS_SMALL_MAX / 16 + 1];
 static inline unsigned ks_size_class(size_t size)
 {
 	if (size <= KS_SMALL_MAX)
-		return ks_small_class[(size + 15) >> 4];
+		return ks__small_class[(size + 15) >> 4];
 	size_t s = size - 1;
 	unsigned lg = ks_log2_floor(s);
 	return 20 + (lg - 10) * 8 + (unsigned)((s >> (lg - 3)) & 7);

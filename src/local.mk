@@ -3,7 +3,7 @@
 # unit tests link without replacing the process's malloc.
 noinst_LTLIBRARIES += libkslab_core.la
 libkslab_core_la_SOURCES = \
-	src/internal.h src/os.c src/os.h src/arena.c src/arena.h \
+	src/internal.h src/format.c src/os.c src/os.h src/arena.c src/arena.h \
 	src/buddy.c src/buddy.h src/page_alloc.c src/page_alloc.h \
 	src/slab.c src/slab.h src/magazine.c src/magazine.h \
 	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \

@@ -45,13 +45,13 @@
  *    malloc tick) flushes them, and the empty slabs of the cache go back to
  *    the page allocator.
  *
- * 5. Thread state.  ks_tls_tcache, one initial-exec TLS pointer, starts at
- *    ks_tcache_empty, a valid state whose cpu caches all have no rounds and
+ * 5. Thread state.  ks__tls_tcache, one initial-exec TLS pointer, starts at
+ *    ks__tcache_empty, a valid state whose cpu caches all have no rounds and
  *    no capacity: the first alloc and free of a thread fail into the slow
  *    path, which builds the real state (from a slab cache, never malloc)
  *    and registers the thread-exit destructor.  At exit the thread's
  *    magazines go back to the depots and its pointer is set to
- *    ks_tcache_dead, so late frees in TLS destructors still work, through
+ *    ks__tcache_dead, so late frees in TLS destructors still work, through
  *    the slab layer directly.
  *
  * 6. Nodes.  A cache has a depot per slab node (slab.c, 7.), and a thread
@@ -72,16 +72,17 @@
 #include "magazine.h"
 #include "debug.h"
 #include "options.h"
+#include "page_alloc.h"
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 
-struct ks_tcache ks_tcache_empty;
-static struct ks_tcache ks_tcache_dead;
+struct ks_tcache ks__tcache_empty;
+static struct ks_tcache ks__tcache_dead;
 uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
-__thread struct ks_tcache *ks_tls_tcache
-	__attribute__((tls_model("initial-exec"))) = &ks_tcache_empty;
+__thread struct ks_tcache *ks__tls_tcache
+	__attribute__((tls_model("initial-exec"))) = &ks__tcache_empty;
 
 #define MAG_MIN_SHIFT 2                       /* 4 rounds */
 #define MAG_MAX_SHIFT 8                       /* 256 rounds */
@@ -212,11 +213,11 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	c->magsize = initial_magsize(c->sc.size);
 	max_full = (32u << 10) / ((size_t)c->magsize * c->sc.size);
 	max_full = max_full < 1 ? 1 : max_full > 64 ? 64 : max_full;
-	c->node_max_full = max_full / ks_nr_nodes;
+	c->node_max_full = max_full / ks__nr_nodes;
 	memset(c->depot, 0, sizeof(c->depot));
 	depot_init(c, &c->depot0);
 	c->depot[0] = &c->depot0;
-	c->magazines = !c->sc.debug && ks_opt.magazines &&
+	c->magazines = !c->sc.debug && ks__opt.magazines &&
 		       !(c->sc.flags & KS_CACHE_NOMAGAZINE);
 	ks_lock(&caches_lock);
 	if (id < 0) {
@@ -297,7 +298,7 @@ static unsigned pick_node(struct ks_tcache *self)
 			busy[tc->node]++;
 		tc->ticks_seen = ticks;
 	}
-	for (unsigned i = 0; i < ks_nr_nodes; i++)
+	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (busy[i] < busy[best])
 			best = i;
 	return best;
@@ -305,15 +306,15 @@ static unsigned pick_node(struct ks_tcache *self)
 
 void ks__mag_tick(struct ks_tcache *tc)
 {
-	if (tc == &ks_tcache_empty || tc == &ks_tcache_dead)
+	if (tc == &ks__tcache_empty || tc == &ks__tcache_dead)
 		return;                /* shared states: not a thread's own */
 	__atomic_store_n(&tc->ticks, tc->ticks + 1, __ATOMIC_RELAXED);
-	if (tc->ticks != 1 || ks_nr_nodes == 1)
+	if (tc->ticks != 1 || ks__nr_nodes == 1)
 		return;
 	ks_lock(&threads_lock);
 	tc->node = pick_node(tc);
 	ks_unlock(&threads_lock);
-	ks_tls_node = tc->node;
+	ks__tls_node = tc->node;
 }
 
 static struct ks_tcache *tcache_create(void)
@@ -330,8 +331,8 @@ static struct ks_tcache *tcache_create(void)
 	nr_threads++;
 	tc->node = pick_node(tc);
 	ks_unlock(&threads_lock);
-	ks_tls_node = tc->node;
-	ks_tls_tcache = tc;
+	ks__tls_node = tc->node;
+	ks__tls_tcache = tc;
 	if (have_key)
 		pthread_setspecific(thread_key, tc);   /* may malloc: state is set */
 	return tc;
@@ -341,13 +342,27 @@ void ks__mag_set_thread_key(pthread_key_t key)
 {
 	thread_key = key;
 	have_key = true;
-	if (ks_tls_tcache != &ks_tcache_empty && ks_tls_tcache != &ks_tcache_dead)
-		pthread_setspecific(key, ks_tls_tcache);
+	if (ks__tls_tcache != &ks__tcache_empty && ks__tls_tcache != &ks__tcache_dead)
+		pthread_setspecific(key, ks__tls_tcache);
 }
 
 size_t ks__mag_nr_threads(void)
 {
 	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
+}
+
+/* A thread's array of cpu caches of object caches (the kmalloc classes'
+ * sit in the ks_tcache itself) is whole pages from the page allocator,
+ * zeroed: NR_EXT entries take this many. */
+static size_t ext_nr_pages(size_t nr_ext)
+{
+	return ks_align_up(nr_ext * sizeof(struct ks_cpu_cache), KS_PAGE_SIZE) >> KS_PAGE_SHIFT;
+}
+
+static void ext_free(struct ks_cpu_cache *ext, size_t nr_ext)
+{
+	if (nr_ext)
+		ks__pages_free_exact(ks_virt_to_page(ext), ext_nr_pages(nr_ext));
 }
 
 /* The cpu cache of C in TC, growing TC's array for a new cache id; NULL if
@@ -356,16 +371,20 @@ static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
 {
 	struct ks_cpu_cache *ext, *cc = ks_cpu_cache_of(tc, c);
 	size_t i = c->id - KS_NR_CLASSES, n;
+	struct ks_page *pg;
 
 	if (cc)
 		return cc;
 	n = ks_align_up((i + 1) * sizeof(*ext), KS_PAGE_SIZE) / sizeof(*ext);
-	ext = ks_alloc_pages_exact(n * sizeof(*ext), KS_GFP_ZERO);
-	if (!ext)
+	if (ext_nr_pages(n) > (1ul << KS_MAX_ORDER))
 		return NULL;
+	pg = ks__pages_alloc_exact(KS_GFP_ZERO, ext_nr_pages(n), 0, KS_PG_PAGES);
+	if (!pg)
+		return NULL;
+	ext = ks_page_address(pg);
 	if (tc->nr_ext) {
 		memcpy(ext, tc->ext, tc->nr_ext * sizeof(*ext));
-		ks_free_pages_exact(tc->ext, tc->nr_ext * sizeof(*ext));
+		ext_free(tc->ext, tc->nr_ext);
 	}
 	tc->ext = ext;
 	tc->nr_ext = n;
@@ -376,10 +395,10 @@ static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
  * exiting or no memory is left (callers then use the slab layer). */
 static struct ks_tcache *tcache_get(void)
 {
-	struct ks_tcache *tc = ks_tls_tcache;
-	if (tc == &ks_tcache_dead)
+	struct ks_tcache *tc = ks__tls_tcache;
+	if (tc == &ks__tcache_dead)
 		return NULL;
-	if (tc == &ks_tcache_empty)
+	if (tc == &ks__tcache_empty)
 		tc = tcache_create();
 	return tc;
 }
@@ -411,8 +430,7 @@ static void tcache_release(struct ks_tcache *tc)
 		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
 	ks_unlock(&caches_lock);
-	if (tc->nr_ext)
-		ks_free_pages_exact(tc->ext, tc->nr_ext * sizeof(*tc->ext));
+	ext_free(tc->ext, tc->nr_ext);
 	ks_lock(&threads_lock);
 	ks_list_del(&tc->link);
 	nr_threads--;
@@ -422,7 +440,7 @@ static void tcache_release(struct ks_tcache *tc)
 
 void ks__mag_thread_exit(void *arg)
 {
-	ks_tls_tcache = &ks_tcache_dead;
+	ks__tls_tcache = &ks__tcache_dead;
 	if (arg)
 		tcache_release(arg);
 }
@@ -688,7 +706,7 @@ static size_t depots_release_all(struct ks_cache *c)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < ks_nr_nodes; i++)
+	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (depot_if(c, i))
 			n += depot_release(c, depot_if(c, i), SIZE_MAX, SIZE_MAX);
 	return n;
@@ -697,7 +715,7 @@ static size_t depots_release_all(struct ks_cache *c)
 size_t ks__mag_drain(struct ks_cache *c)
 {
 	/* the empty and dead states have no magazines: nothing to drain */
-	cpu_cache_drain(c, ks_cpu_cache_of(ks_tls_tcache, c), ks_tls_tcache->node);
+	cpu_cache_drain(c, ks_cpu_cache_of(ks__tls_tcache, c), ks__tls_tcache->node);
 	return depots_release_all(c);
 }
 
@@ -708,7 +726,7 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 	/* read without the locks: a depot lock under the slab cache's
 	 * would invert the lock order, and a count one off does no harm */
 	*magsize = __atomic_load_n(&c->depot0.magsize, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < ks_nr_nodes; i++)
+	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (depot_if(c, i))
 			n += __atomic_load_n(&depot_if(c, i)->nr_full, __ATOMIC_RELAXED);
 	return n;
@@ -757,7 +775,7 @@ size_t ks__mag_drain_depots(void)
 
 static void reap_cache(struct ks_cache *c)
 {
-	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_depot *d = depot_if(c, i);
 		if (d)
 			depot_release(c, d, d->min_full, d->min_empty);
@@ -785,7 +803,7 @@ void ks__mag_lock_all(void)
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		for (unsigned i = 0; i < ks_nr_nodes; i++)
+		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (c->depot[i])
 				ks_lock(&c->depot[i]->lock);
 	}
@@ -799,7 +817,7 @@ void ks__mag_unlock_all(bool child)
 
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		for (unsigned i = 0; i < ks__nr_nodes; i++) {
 			if (!c->depot[i])
 				continue;
 			if (child)
@@ -817,9 +835,9 @@ void ks__mag_unlock_all(bool child)
 	ks_lock_reinit(&threads_lock);
 	ks_list_for_each_safe(pos, tmp, &threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		if (tc != ks_tls_tcache)
+		if (tc != ks__tls_tcache)
 			tcache_release(tc);
 	}
-	if (ks_tls_tcache != &ks_tcache_empty && ks_tls_tcache != &ks_tcache_dead)
-		ks_tls_tcache->tid = (pid_t)syscall(SYS_gettid);
+	if (ks__tls_tcache != &ks__tcache_empty && ks__tls_tcache != &ks__tcache_dead)
+		ks__tls_tcache->tid = (pid_t)syscall(SYS_gettid);
 }

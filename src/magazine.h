@@ -16,7 +16,7 @@ struct ks_mag {
  * Bonwick's loaded and previous magazines.  The loaded magazine is held as
  * three cursors into its round array, so a pop is "cursor == base?" and a
  * load, a push "cursor == limit?" and a store; 32 bytes, a shift to index.
- * All NULL (ks_tcache_empty, or magazines off): both tests fail. */
+ * All NULL (ks__tcache_empty, or magazines off): both tests fail. */
 struct ks_cpu_cache {
 	void **cursor;               /* next free slot of the loaded magazine */
 	void **base;                 /* loaded->round; NULL: no magazines */
@@ -84,12 +84,12 @@ struct ks_tcache {
 	size_t nr_ext;
 	struct ks_list link;         /* all thread caches */
 	pid_t tid;
-	unsigned node;               /* its slab node (ks_tls_node) */
+	unsigned node;               /* its slab node (ks__tls_node) */
 	uint64_t ticks;              /* housekeeping ticks so far (owner writes) */
 	uint64_t ticks_seen;         /* ticks when a node was last chosen */
 };
 
-extern struct ks_tcache ks_tcache_empty;
+extern struct ks_tcache ks__tcache_empty;
 
 /* The calling thread's cpu cache of C, or NULL if it has none yet. */
 static inline struct ks_cpu_cache *ks_cpu_cache_of(struct ks_tcache *tc,
@@ -101,7 +101,7 @@ static inline struct ks_cpu_cache *ks_cpu_cache_of(struct ks_tcache *tc,
 		return &tc->ext[c->id - KS_NR_CLASSES];
 	return NULL;
 }
-extern __thread struct ks_tcache *ks_tls_tcache
+extern __thread struct ks_tcache *ks__tls_tcache
 	__attribute__((tls_model("initial-exec")));
 
 void ks__mag_init(void);

@@ -42,10 +42,10 @@
 
 void *ks__malloc_slow(size_t size)
 {
-	struct ks_tcache *tc = ks_tls_tcache;
+	struct ks_tcache *tc = ks__tls_tcache;
 
 	ks_boot();
-	if (tc->tick < 0 && tc != &ks_tcache_empty) {
+	if (tc->tick < 0 && tc != &ks__tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
 		ks__mag_tick(tc);
 		if (ks__pages_decay()) {
@@ -172,7 +172,7 @@ ks_libc int posix_memalign(void **out, size_t align, size_t size)
 ks_libc void *valloc(size_t size)
 {
 	ks_boot();
-	return aligned(ks_os_page_size, size);
+	return aligned(ks__os_page_size, size);
 }
 
 ks_libc void *pvalloc(size_t size)
@@ -180,12 +180,12 @@ ks_libc void *pvalloc(size_t size)
 	size_t rounded;
 
 	ks_boot();
-	rounded = ks_align_up(size ? size : 1, ks_os_page_size);
+	rounded = ks_align_up(size ? size : 1, ks__os_page_size);
 	if (rounded < size) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return aligned(ks_os_page_size, rounded);
+	return aligned(ks__os_page_size, rounded);
 }
 
 ks_libc size_t malloc_usable_size(void *p)
@@ -214,10 +214,10 @@ ks_libc int malloc_trim(size_t pad)
 	(void)pad;
 	ks_boot();
 	ks__mag_drain_depots();
-	ks_lock(&ks_slab_caches_lock);
-	ks_list_for_each(pos, &ks_slab_caches)
+	ks_lock(&ks__slab_caches_lock);
+	ks_list_for_each(pos, &ks__slab_caches)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));
-	ks_unlock(&ks_slab_caches_lock);
+	ks_unlock(&ks__slab_caches_lock);
 	released += ks__slab_purge_idle(true);
 	released += ks__buddy_purge(UINT64_MAX, 0, false);
 	released += ks__vmalloc_trim();
@@ -319,6 +319,5 @@ KS_ALIAS(__libc_valloc, valloc);
 KS_ALIAS(__libc_pvalloc, pvalloc);
 KS_ALIAS(__libc_mallinfo, mallinfo);
 KS_ALIAS(__libc_mallopt, mallopt);
-KS_ALIAS(__posix_memalign, posix_memalign);
 KS_ALIAS(cfree, free);
 #pragma GCC diagnostic pop

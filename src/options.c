@@ -12,7 +12,7 @@
 #include "options.h"
 #include <string.h>
 
-struct ks_options ks_opt = {
+struct ks_options ks__opt = {
 	.magazines = true,
 	.thp = false,
 	.decay_ms = 1000,
@@ -70,7 +70,7 @@ static bool parse_ulong(const char *s, size_t len, unsigned long *out)
 
 static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 {
-	char *field = (char *)&ks_opt + o->offset;
+	char *field = (char *)&ks__opt + o->offset;
 	unsigned long v = 1;
 
 	switch (o->kind) {
@@ -120,6 +120,6 @@ void ks__options_parse(const char *s)
 			parse_word(s, len);
 		s = end ? end + 1 : NULL;
 	}
-	if (ks_opt.debug)
-		ks_opt.poison = ks_opt.redzone = true;
+	if (ks__opt.debug)
+		ks__opt.poison = ks__opt.redzone = true;
 }

@@ -17,7 +17,7 @@ struct ks_options {
 	unsigned long nodes;  /* slab nodes; 0: one per CPU */
 };
 
-extern struct ks_options ks_opt;
+extern struct ks_options ks__opt;
 /* Parse a KSLAB_OPTIONS string; unknown words get one warning line. */
 void ks__options_parse(const char *s);
 #endif

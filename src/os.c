@@ -36,14 +36,14 @@
 #include <time.h>
 #include <unistd.h>
 
-size_t ks_os_page_size = 4096;
+size_t ks__os_page_size = 4096;
 static uintptr_t next_hint;        /* racy by design: only a hint */
 
 void ks__os_init(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	if (ps > 0)
-		ks_os_page_size = (size_t)ps;
+		ks__os_page_size = (size_t)ps;
 }
 
 static void *map_at(void *hint, size_t len, int extra)
@@ -69,7 +69,7 @@ static void *map_high(size_t len, size_t align)
 	uintptr_t hint = __atomic_load_n(&next_hint, __ATOMIC_RELAXED);
 	char *p;
 
-	if (align <= ks_os_page_size)
+	if (align <= ks__os_page_size)
 		return map_at(NULL, len, 0);
 	if (hint && (p = map_at((void *)hint, len, 0)) != NULL) {
 		if (((uintptr_t)p & (align - 1)) == 0)
@@ -128,9 +128,9 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 {
 	void *p;
 
-	if (align < ks_os_page_size)
-		align = ks_os_page_size;
-	len = ks_align_up(len, ks_os_page_size);
+	if (align < ks__os_page_size)
+		align = ks__os_page_size;
+	len = ks_align_up(len, ks__os_page_size);
 	if (len == 0 || len + align < len) {
 		errno = ENOMEM;
 		return NULL;
@@ -145,7 +145,7 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 void ks__os_unmap(void *addr, size_t len)
 {
 	COUNT(munmap, 1);
-	munmap(addr, ks_align_up(len, ks_os_page_size));
+	munmap(addr, ks_align_up(len, ks__os_page_size));
 }
 
 void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
@@ -153,8 +153,8 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
 	void *p;
 
 	COUNT(mremap, 1);
-	p = mremap(addr, ks_align_up(old_len, ks_os_page_size),
-			 ks_align_up(new_len, ks_os_page_size),
+	p = mremap(addr, ks_align_up(old_len, ks__os_page_size),
+			 ks_align_up(new_len, ks__os_page_size),
 			 may_move ? MREMAP_MAYMOVE : 0);
 	if (p == MAP_FAILED) {
 		errno = ENOMEM;
@@ -165,8 +165,8 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
 
 size_t ks__os_purge(void *addr, size_t len, bool lazy)
 {
-	uintptr_t start = ks_align_up((uintptr_t)addr, ks_os_page_size);
-	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks_os_page_size);
+	uintptr_t start = ks_align_up((uintptr_t)addr, ks__os_page_size);
+	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks__os_page_size);
 	int advice = MADV_DONTNEED;
 
 	if (end <= start)
@@ -187,8 +187,8 @@ size_t ks__os_purge(void *addr, size_t len, bool lazy)
 void ks__os_hugepage(void *addr, size_t len)
 {
 #if HAVE_DECL_MADV_HUGEPAGE
-	uintptr_t start = ks_align_up((uintptr_t)addr, ks_os_page_size);
-	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks_os_page_size);
+	uintptr_t start = ks_align_up((uintptr_t)addr, ks__os_page_size);
+	uintptr_t end = ks_align_down((uintptr_t)addr + len, ks__os_page_size);
 	if (end > start) {
 		COUNT(madvise, 1);
 		madvise((void *)start, end - start, MADV_HUGEPAGE);
@@ -210,13 +210,13 @@ uint64_t ks__clock_ms(void)
 bool ks__os_mostly_resident(const void *addr, size_t len)
 {
 	unsigned char vec[256];
-	uintptr_t start = ks_align_down((uintptr_t)addr, ks_os_page_size);
-	size_t pages = (ks_align_up((uintptr_t)addr + len, ks_os_page_size) - start) /
-		       ks_os_page_size, in = 0;
+	uintptr_t start = ks_align_down((uintptr_t)addr, ks__os_page_size);
+	size_t pages = (ks_align_up((uintptr_t)addr + len, ks__os_page_size) - start) /
+		       ks__os_page_size, in = 0;
 
 	if (pages > sizeof(vec))
 		pages = sizeof(vec);
-	if (pages == 0 || mincore((void *)start, pages * ks_os_page_size, vec) != 0)
+	if (pages == 0 || mincore((void *)start, pages * ks__os_page_size, vec) != 0)
 		return false;
 	for (size_t i = 0; i < pages; i++)
 		in += vec[i] & 1;
@@ -249,7 +249,7 @@ size_t ks__os_rss(void)
 		;
 	for (s++; *s >= '0' && *s <= '9'; s++)
 		pages = pages * 10 + (size_t)(*s - '0');
-	return pages * ks_os_page_size;
+	return pages * ks__os_page_size;
 }
 
 unsigned ks__os_nr_cpus(void)

@@ -4,7 +4,7 @@
 #define KS_OS_H
 #include "internal.h"
 
-extern size_t ks_os_page_size;
+extern size_t ks__os_page_size;
 
 void ks__os_init(void);
 /* Map LEN bytes aligned to ALIGN (a power of two >= the OS page); when

@@ -56,7 +56,7 @@ static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsign
 	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
 		if (sec) {
-			ks__buddy_add_section(&ks_zones[sec->zone], sec);
+			ks__buddy_add_section(&ks__zones[sec->zone], sec);
 			pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
 		}
 	}
@@ -95,9 +95,9 @@ static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
 		return NULL;
 	}
 	if (!(gfp & KS_GFP_DMA32))
-		pg = zone_alloc(&ks_zones[KS_ZONE_NORMAL], gfp, order, keep);
+		pg = zone_alloc(&ks__zones[KS_ZONE_NORMAL], gfp, order, keep);
 	if (!pg)                       /* DMA32 asked for, or NORMAL exhausted */
-		pg = zone_alloc(&ks_zones[KS_ZONE_DMA32], gfp, order, keep);
+		pg = zone_alloc(&ks__zones[KS_ZONE_DMA32], gfp, order, keep);
 	if (!pg) {
 		errno = ENOMEM;
 		return NULL;
@@ -151,7 +151,7 @@ static void dirty_limit(void)
 	bool shrunk;
 
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
-		struct ks_zone *zn = &ks_zones[z];
+		struct ks_zone *zn = &ks__zones[z];
 		size_t m = __atomic_load_n(&zn->managed_pages, __ATOMIC_RELAXED);
 		managed += m;
 		used += m - __atomic_load_n(&zn->free_pages, __ATOMIC_RELAXED);
@@ -165,8 +165,8 @@ static void dirty_limit(void)
 	if (dirty <= limit || __atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
 		return;
 	shrunk = used < used_high - used_high / 4 || dirty > 2 * limit;
-	cutoff = shrunk ? UINT64_MAX : ks__clock_ms() - ks_opt.decay_ms / 4;
-	ks__buddy_purge(cutoff, limit / 4 * 3, ks_opt.purge_lazy);
+	cutoff = shrunk ? UINT64_MAX : ks__clock_ms() - ks__opt.decay_ms / 4;
+	ks__buddy_purge(cutoff, limit / 4 * 3, ks__opt.purge_lazy);
 	__atomic_store_n(&used_high, used, __ATOMIC_RELAXED);
 	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
 }
@@ -186,13 +186,13 @@ bool ks__pages_decay(void)
 		return false;
 	if (__atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
 		return false;
-	__atomic_store_n(&next_ms, now + (ks_opt.decay_ms / 4 ? ks_opt.decay_ms / 4 : 1),
+	__atomic_store_n(&next_ms, now + (ks__opt.decay_ms / 4 ? ks__opt.decay_ms / 4 : 1),
 			 __ATOMIC_RELAXED);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
-		keep = ks_zones[z].wmark[KS_WMARK_HIGH] > keep ?
-		       ks_zones[z].wmark[KS_WMARK_HIGH] : keep;
-	ks__buddy_purge(now > ks_opt.decay_ms ? now - ks_opt.decay_ms : 0, keep,
-			ks_opt.purge_lazy);
+		keep = ks__zones[z].wmark[KS_WMARK_HIGH] > keep ?
+		       ks__zones[z].wmark[KS_WMARK_HIGH] : keep;
+	ks__buddy_purge(now > ks__opt.decay_ms ? now - ks__opt.decay_ms : 0, keep,
+			ks__opt.purge_lazy);
 	__atomic_store_n(&purging, 0, __ATOMIC_RELEASE);
 	return true;
 }

@@ -47,7 +47,7 @@
  *    locks are taken under it only when a slab goes back (growth maps
  *    pages outside it).  The bulk functions take it once for a whole
  *    magazine's worth (a free of objects from several nodes takes each
- *    node's lock in turn).  ks_slab_caches_lock guards the list of all
+ *    node's lock in turn).  ks__slab_caches_lock guards the list of all
  *    caches; it comes before any cache's lock.
  *
  * 7. Nodes.  A cache's lists are split into nodes, as the kernel splits
@@ -106,17 +106,17 @@
 #include <errno.h>
 #include <string.h>
 
-struct ks_list ks_slab_caches = KS_LIST_INIT(ks_slab_caches);
-ks_lock_t ks_slab_caches_lock = KS_LOCK_INIT;
-unsigned ks_nr_nodes = 1;
-__thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
+struct ks_list ks__slab_caches = KS_LIST_INIT(ks__slab_caches);
+ks_lock_t ks__slab_caches_lock = KS_LOCK_INIT;
+unsigned ks__nr_nodes = 1;
+__thread unsigned ks__tls_node __attribute__((tls_model("initial-exec")));
 ks_lock_t ks__meta_lock = KS_LOCK_INIT;
 static uint32_t slab_epoch = 2;      /* ticks of ks__slab_purge_idle (9.) */
 static void count_growth(unsigned order);
 
 void ks__slab_init_nodes(unsigned n)
 {
-	ks_nr_nodes = n < 1 ? 1 : n > KS_MAX_NODES ? KS_MAX_NODES : n;
+	ks__nr_nodes = n < 1 ? 1 : n > KS_MAX_NODES ? KS_MAX_NODES : n;
 }
 
 /* ---- per-node metadata -------------------------------------------------- */
@@ -211,7 +211,7 @@ static ks_noinline struct ks_slab_node *node_create(struct ks_slab_cache *sc, un
 /* The calling thread's node of SC (node 0 if its own cannot be made). */
 static inline struct ks_slab_node *this_node(struct ks_slab_cache *sc)
 {
-	unsigned n = ks_tls_node < ks_nr_nodes ? ks_tls_node : 0;
+	unsigned n = ks__tls_node < ks__nr_nodes ? ks__tls_node : 0;
 	struct ks_slab_node *nd = __atomic_load_n(&sc->node[n], __ATOMIC_ACQUIRE);
 
 	if (ks_unlikely(!nd) && !(nd = node_create(sc, n)))
@@ -326,9 +326,9 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 		errno = EINVAL;
 		return -1;
 	}
-	ks_lock(&ks_slab_caches_lock);
-	ks_list_add_tail(&sc->link, &ks_slab_caches);
-	ks_unlock(&ks_slab_caches_lock);
+	ks_lock(&ks__slab_caches_lock);
+	ks_list_add_tail(&sc->link, &ks__slab_caches);
+	ks_unlock(&ks__slab_caches_lock);
 	return 0;
 }
 
@@ -494,7 +494,7 @@ static uint32_t obj_pages(const struct ks_slab_cache *sc, const struct ks_page *
 			  size_t i)
 {
 	size_t start = head->s_off + i * sc->size, end = start + sc->size - 1;
-	unsigned lo = (unsigned)(start / ks_os_page_size), hi = (unsigned)(end / ks_os_page_size);
+	unsigned lo = (unsigned)(start / ks__os_page_size), hi = (unsigned)(end / ks__os_page_size);
 
 	return (hi >= 31 ? ~0u : (2u << hi) - 1) & ~((1u << lo) - 1);
 }
@@ -504,7 +504,7 @@ static uint32_t obj_pages(const struct ks_slab_cache *sc, const struct ks_page *
  * the freelist).  Caller holds the node's lock. */
 static void link_page_locked(struct ks_slab_cache *sc, struct ks_page *head, unsigned bit)
 {
-	size_t pstart = (size_t)bit * ks_os_page_size, pend = pstart + ks_os_page_size;
+	size_t pstart = (size_t)bit * ks__os_page_size, pend = pstart + ks__os_page_size;
 	size_t first = pstart > head->s_off ? (pstart - head->s_off) / sc->size : 0;
 	char *base = slab_base(head);
 
@@ -546,7 +546,7 @@ static void *unpurge_locked(struct ks_slab_cache *sc, struct ks_page *head)
 static size_t purge_slab_locked(struct ks_slab_cache *sc, struct ks_page *head)
 {
 	uint64_t free_map[PURGE_MAX_OBJS / 64] = { 0 };
-	size_t npages = (KS_PAGE_SIZE << sc->order) / ks_os_page_size, done = 0;
+	size_t npages = (KS_PAGE_SIZE << sc->order) / ks__os_page_size, done = 0;
 	uint32_t busy = head->purged, fresh;
 	char *base = slab_base(head), *page = ks_page_address(head);
 	void **link;
@@ -576,11 +576,11 @@ static size_t purge_slab_locked(struct ks_slab_cache *sc, struct ks_page *head)
 		unsigned lo = (unsigned)__builtin_ctz(fresh), hi = lo;
 		while (hi + 1 < 32 && (fresh & (1u << (hi + 1))))
 			hi++;
-		done += ks__os_purge(page + lo * ks_os_page_size,
-				     (hi - lo + 1) * ks_os_page_size, ks_opt.purge_lazy);
+		done += ks__os_purge(page + lo * ks__os_page_size,
+				     (hi - lo + 1) * ks__os_page_size, ks__opt.purge_lazy);
 		fresh &= ~((hi == 31 ? ~0u : (2u << hi) - 1) & ~((1u << lo) - 1));
 	}
-	return done / ks_os_page_size;
+	return done / ks__os_page_size;
 }
 
 /* Look at ND's emptiest slabs, giving back the pages of those not touched
@@ -618,16 +618,16 @@ static size_t purge_idle(bool all, bool try)
 	struct ks_list *pos;
 	size_t pages = 0;
 
-	if (try ? !ks_trylock(&ks_slab_caches_lock) : (ks_lock(&ks_slab_caches_lock), false))
+	if (try ? !ks_trylock(&ks__slab_caches_lock) : (ks_lock(&ks__slab_caches_lock), false))
 		return 0;
 	__atomic_add_fetch(&slab_epoch, 1, __ATOMIC_RELAXED);
-	ks_list_for_each(pos, &ks_slab_caches) {
+	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		if (sc->debug || sc->ctor)      /* their free objects keep state */
 			continue;
-		if ((KS_PAGE_SIZE << sc->order) < 2 * ks_os_page_size)
+		if ((KS_PAGE_SIZE << sc->order) < 2 * ks__os_page_size)
 			continue;               /* a live object holds its one page */
-		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		for (unsigned i = 0; i < ks__nr_nodes; i++) {
 			struct ks_slab_node *nd = node_if(sc, i);
 			unsigned budget = all ? UINT32_MAX : 256;
 			if (!nd)
@@ -638,7 +638,7 @@ static size_t purge_idle(bool all, bool try)
 			ks_unlock(&nd->lock);
 		}
 	}
-	ks_unlock(&ks_slab_caches_lock);
+	ks_unlock(&ks__slab_caches_lock);
 	return pages;
 }
 
@@ -887,7 +887,7 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 	size_t pages = 0;
 
 	ks_list_init(&doomed);
-	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_slab_node *nd = node_if(sc, i);
 		if (!nd)
 			continue;
@@ -913,7 +913,7 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 {
 	memset(t, 0, sizeof(*t));
-	for (unsigned i = 0; i < ks_nr_nodes; i++) {
+	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_slab_node *nd = node_if(sc, i);
 		if (!nd)
 			continue;
@@ -938,9 +938,9 @@ size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 	if (t.active_objs)
 		return t.active_objs;
 	ks__slab_shrink(sc);
-	ks_lock(&ks_slab_caches_lock);
+	ks_lock(&ks__slab_caches_lock);
 	ks_list_del(&sc->link);
-	ks_unlock(&ks_slab_caches_lock);
+	ks_unlock(&ks__slab_caches_lock);
 	ks__meta_put_nodes((ks_meta_slot *)sc->node);
 	return 0;
 }
@@ -949,9 +949,9 @@ void ks__slab_lock_all(void)
 {
 	struct ks_list *pos;
 
-	ks_list_for_each(pos, &ks_slab_caches) {
+	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
-		for (unsigned i = 0; i < ks_nr_nodes; i++)
+		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (sc->node[i])
 				ks_lock(&sc->node[i]->lock);
 	}
@@ -961,9 +961,9 @@ void ks__slab_unlock_all(bool child)
 {
 	struct ks_list *pos;
 
-	ks_list_for_each(pos, &ks_slab_caches) {
+	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
-		for (unsigned i = 0; i < ks_nr_nodes; i++) {
+		for (unsigned i = 0; i < ks__nr_nodes; i++) {
 			if (!sc->node[i])
 				continue;
 			if (child)
@@ -1046,7 +1046,7 @@ int ks__slab_check(struct ks_slab_cache *sc)
 {
 	int broken = 0;
 
-	for (unsigned i = 0; i < ks_nr_nodes; i++)
+	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (node_if(sc, i))
 			broken += check_node(sc, node_if(sc, i));
 	return broken;

@@ -69,8 +69,8 @@ struct ks_slab_totals {
 /* How many nodes the caches use (1 until ks__slab_init_nodes), and the
  * calling thread's node: numa_node_id() of the kernel.  magazine.c sets
  * it when it gives a thread its state; threads without one use node 0. */
-extern unsigned ks_nr_nodes;
-extern __thread unsigned ks_tls_node __attribute__((tls_model("initial-exec")));
+extern unsigned ks__nr_nodes;
+extern __thread unsigned ks__tls_node __attribute__((tls_model("initial-exec")));
 /* Set the number of nodes (clamped to 1..KS_MAX_NODES), before any cache
  * exists. */
 void ks__slab_init_nodes(unsigned n);
@@ -117,13 +117,13 @@ void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
 size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj);
 int ks__slab_check(struct ks_slab_cache *sc);
 void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t);
-/* Fork: take every node lock of every cache (after ks_slab_caches_lock),
+/* Fork: take every node lock of every cache (after ks__slab_caches_lock),
  * and release or (CHILD) re-initialise them. */
 void ks__slab_lock_all(void);
 void ks__slab_unlock_all(bool child);
 
 /* All caches, for slabinfo and fork. */
-extern struct ks_list ks_slab_caches;
-extern ks_lock_t ks_slab_caches_lock;
+extern struct ks_list ks__slab_caches;
+extern ks_lock_t ks__slab_caches_lock;
 
 #endif

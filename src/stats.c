@@ -2,7 +2,7 @@
 /*
  * stats.c - statistics and reports: ks_stats_get, ks_slabinfo (the
  * /proc/slabinfo of any process), and the text behind malloc_stats and
- * malloc_info.  Also the small formatter every report uses.
+ * malloc_info.
  *
  * Counters live beside what they count, under the lock that already
  * guards it (a cache's counters under its slab lock, a zone's under the
@@ -13,10 +13,9 @@
  * /proc/slabinfo for the kernel's per-CPU arrays; the depot's share is
  * shown in its own columns.
  *
- * Output never goes through stdio, which may allocate: ks__snprintf formats
- * into a caller's buffer (a subset of printf: flags '-' and '0', a width,
- * a precision for %s, and the conversions d i u x s c p with l, z
- * modifiers) and ks__write_all writes it with write(2).
+ * Output never goes through stdio, which may allocate: the rows are
+ * formatted by format.c into buffers on the stack and written with
+ * write(2).
  */
 #include "internal.h"
 #include "stats.h"
@@ -30,164 +29,6 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- formatting --------------------------------------------------------- */
-
-struct out {
-	char *buf;
-	size_t len, pos;
-};
-
-static void put(struct out *o, char c)
-{
-	if (o->pos + 1 < o->len)
-		o->buf[o->pos] = c;
-	o->pos++;
-}
-
-static void put_padded(struct out *o, const char *s, size_t n, int width, bool left,
-		       char pad)
-{
-	size_t w = width > 0 ? (size_t)width : 0;
-	if (!left)
-		for (size_t i = n; i < w; i++)
-			put(o, pad);
-	for (size_t i = 0; i < n; i++)
-		put(o, s[i]);
-	if (left)
-		for (size_t i = n; i < w; i++)
-			put(o, ' ');
-}
-
-static size_t utoa(char *tmp, unsigned long v, unsigned base)
-{
-	size_t n = 0;
-	char rev[24];
-	do {
-		rev[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		tmp[i] = rev[n - 1 - i];
-	return n;
-}
-
-static void vformat(struct out *o, const char *fmt, va_list ap)
-{
-	for (; *fmt; fmt++) {
-		bool left = false, is_long = false;
-		char pad = ' ', tmp[24];
-		int width = 0, prec = -1;
-		unsigned long u;
-		long d;
-		size_t n;
-
-		if (*fmt != '%') {
-			put(o, *fmt);
-			continue;
-		}
-		fmt++;
-		for (; *fmt == '-' || *fmt == '0'; fmt++) {
-			if (*fmt == '-')
-				left = true;
-			else
-				pad = '0';
-		}
-		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
-			width = width * 10 + (*fmt - '0');
-		if (*fmt == '.') {
-			fmt++;
-			if (*fmt == '*') {
-				prec = va_arg(ap, int);
-				fmt++;
-			} else {
-				for (prec = 0; *fmt >= '0' && *fmt <= '9'; fmt++)
-					prec = prec * 10 + (*fmt - '0');
-			}
-		}
-		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
-			is_long = true;
-		switch (*fmt) {
-		case 'd': case 'i':
-			d = is_long ? va_arg(ap, long) : va_arg(ap, int);
-			u = d < 0 ? (unsigned long)-d : (unsigned long)d;
-			tmp[0] = '-';
-			n = utoa(tmp + (d < 0), u, 10) + (d < 0);
-			put_padded(o, tmp, n, width, left, pad);
-			break;
-		case 'u': case 'x':
-			u = is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-			n = utoa(tmp, u, *fmt == 'x' ? 16 : 10);
-			put_padded(o, tmp, n, width, left, pad);
-			break;
-		case 'p':
-			tmp[0] = '0';
-			tmp[1] = 'x';
-			n = utoa(tmp + 2, (unsigned long)va_arg(ap, void *), 16) + 2;
-			put_padded(o, tmp, n, width, left, pad);
-			break;
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			n = strlen(s);
-			if (prec >= 0 && (size_t)prec < n)
-				n = (size_t)prec;
-			put_padded(o, s, n, width, left, ' ');
-			break;
-		}
-		case 'c':
-			tmp[0] = (char)va_arg(ap, int);
-			put_padded(o, tmp, 1, width, left, ' ');
-			break;
-		case '%':
-			put(o, '%');
-			break;
-		default:
-			return;
-		}
-	}
-}
-
-int ks__snprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	struct out o = { buf, len, 0 };
-	va_list ap;
-
-	va_start(ap, fmt);
-	vformat(&o, fmt, ap);
-	va_end(ap);
-	if (len)
-		buf[o.pos < len ? o.pos : len - 1] = '\0';
-	return (int)o.pos;
-}
-
-void ks__write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-void ks__dprintf(int fd, const char *fmt, ...)
-{
-	char buf[512];
-	struct out o = { buf, sizeof(buf), 0 };
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	vformat(&o, fmt, ap);
-	va_end(ap);
-	ks__write_all(fd, buf, o.pos < sizeof(buf) ? o.pos : sizeof(buf) - 1);
-	errno = saved;
-}
 
 /* ---- statistics --------------------------------------------------------- */
 
@@ -227,15 +68,15 @@ static void for_each_cache(void (*fn)(struct cache_row *, void *), void *arg)
 		struct cache_row row;
 		bool found = false;
 		size_t k = 0;
-		ks_lock(&ks_slab_caches_lock);
-		ks_list_for_each(pos, &ks_slab_caches) {
+		ks_lock(&ks__slab_caches_lock);
+		ks_list_for_each(pos, &ks__slab_caches) {
 			if (k++ == i) {
 				read_cache(ks_list_entry(pos, struct ks_slab_cache, link), &row);
 				found = true;
 				break;
 			}
 		}
-		ks_unlock(&ks_slab_caches_lock);
+		ks_unlock(&ks__slab_caches_lock);
 		if (!found)
 			return;
 		fn(&row, arg);
@@ -315,13 +156,13 @@ void ks__stats_print(int fd, bool with_slabinfo)
 		    (unsigned long)ks__os_counts.mremap, (unsigned long)ks__os_counts.madvise,
 		    (unsigned long)ks__os_counts.purged_bytes, ks__os_minflt());
 	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u\n",
-		    st.nr_caches, st.nr_threads, ks_nr_nodes);
+		    st.nr_caches, st.nr_threads, ks__nr_nodes);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks__dprintf(fd, "  zone %-7s managed %8zu pages, free %8zu, "
 			    "wmark min/low/high %zu/%zu/%zu\n",
-			    ks_zones[z].name, ks_zones[z].managed_pages,
-			    ks_zones[z].free_pages, ks_zones[z].wmark[KS_WMARK_MIN],
-			    ks_zones[z].wmark[KS_WMARK_LOW], ks_zones[z].wmark[KS_WMARK_HIGH]);
+			    ks__zones[z].name, ks__zones[z].managed_pages,
+			    ks__zones[z].free_pages, ks__zones[z].wmark[KS_WMARK_MIN],
+			    ks__zones[z].wmark[KS_WMARK_LOW], ks__zones[z].wmark[KS_WMARK_HIGH]);
 	ks__buddyinfo(fd);
 	if (with_slabinfo)
 		ks_slabinfo(fd);
@@ -334,12 +175,12 @@ void ks__buddyinfo(int fd)
 		char line[256];
 		size_t n[KS_NR_ORDERS];
 		int len;
-		ks_lock(&ks_zones[z].lock);
-		memcpy(n, ks_zones[z].nr_free, sizeof(n));   /* both groups */
+		ks_lock(&ks__zones[z].lock);
+		memcpy(n, ks__zones[z].nr_free, sizeof(n));   /* both groups */
 		/* blocks not yet on a list are free max-order blocks too */
-		n[KS_MAX_ORDER] += ks_zones[z].deferred_pages >> KS_MAX_ORDER;
-		ks_unlock(&ks_zones[z].lock);
-		len = ks__snprintf(line, sizeof(line), "  buddyinfo zone %-7s", ks_zones[z].name);
+		n[KS_MAX_ORDER] += ks__zones[z].deferred_pages >> KS_MAX_ORDER;
+		ks_unlock(&ks__zones[z].lock);
+		len = ks__snprintf(line, sizeof(line), "  buddyinfo zone %-7s", ks__zones[z].name);
 		for (unsigned o = 0; o < KS_NR_ORDERS && len < (int)sizeof(line) - 10; o++)
 			len += ks__snprintf(line + len, sizeof(line) - (size_t)len, " %6zu", n[o]);
 		ks__dprintf(fd, "%s\n", line);

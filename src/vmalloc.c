@@ -287,10 +287,10 @@ static bool lazy_get_locked(size_t len, struct vm_lazy *out)
 
 static void decay_locked(uint64_t now, struct vm_doomed *d)
 {
-	if (now > ks_opt.decay_ms)
-		lazy_expire_locked(now - ks_opt.decay_ms, d);
-	if (now - demand_since >= ks_opt.decay_ms) {
-		demand_prev = now - demand_since < 2 * ks_opt.decay_ms ? demand_now : 0;
+	if (now > ks__opt.decay_ms)
+		lazy_expire_locked(now - ks__opt.decay_ms, d);
+	if (now - demand_since >= ks__opt.decay_ms) {
+		demand_prev = now - demand_since < 2 * ks__opt.decay_ms ? demand_now : 0;
 		demand_now = 0;
 		demand_since = now;
 	}
@@ -358,7 +358,7 @@ static void *lazy_reuse(size_t *len, bool zero)
 
 void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 {
-	size_t len = ks_align_up(size, ks_os_page_size);
+	size_t len = ks_align_up(size, ks__os_page_size);
 	void *p = NULL;
 	bool ok;
 
@@ -366,7 +366,7 @@ void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (align <= ks_os_page_size && __atomic_load_n(&nr_lazy, __ATOMIC_RELAXED))
+	if (align <= ks__os_page_size && __atomic_load_n(&nr_lazy, __ATOMIC_RELAXED))
 		p = lazy_reuse(&len, zero);
 	if (!p && !(p = ks__os_map(len, align, false)))
 		return NULL;
@@ -420,12 +420,12 @@ size_t ks__vmalloc_usable(const void *p)
 static size_t with_room(size_t len)
 {
 	size_t room = len / 4 < (64u << 20) ? len / 4 : (64u << 20);
-	return ks_align_up(len + room, ks_os_page_size);
+	return ks_align_up(len + room, ks__os_page_size);
 }
 
 void *ks__vmalloc_realloc(void *p, size_t size)
 {
-	size_t len = ks_align_up(size, ks_os_page_size), old;
+	size_t len = ks_align_up(size, ks__os_page_size), old;
 	struct vm_area *a;
 	void *q = NULL;
 
@@ -458,7 +458,7 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 		KS_BUG_ON(1);
 	ks_unlock(&vm_lock);
 	/* a buffer grown while it is written through: huge pages from here */
-	if (len >= KS_THP_MIN && len > old && ks_opt.thp &&
+	if (len >= KS_THP_MIN && len > old && ks__opt.thp &&
 	    ks__os_mostly_resident((char *)q + old / 2, KS_DENSE_PROBE))
 		ks__os_hugepage(q, len);
 	return q;
@@ -491,7 +491,7 @@ int ks__vmalloc_check(void)
 		n++;
 		bytes += table[i].len;
 		if (lookup_locked(table[i].addr) != &table[i] ||
-		    table[i].addr & (ks_os_page_size - 1))
+		    table[i].addr & (ks__os_page_size - 1))
 			broken++;
 	}
 	if (n != nr_areas || bytes != mapped_bytes)
@@ -499,7 +499,7 @@ int ks__vmalloc_check(void)
 	bytes = 0;
 	for (unsigned i = 0; i < nr_lazy; i++) {   /* lazy areas: not live too */
 		bytes += lazy[i].len;
-		if (lookup_locked(lazy[i].addr) || lazy[i].addr & (ks_os_page_size - 1))
+		if (lookup_locked(lazy[i].addr) || lazy[i].addr & (ks__os_page_size - 1))
 			broken++;
 	}
 	if (bytes != lazy_bytes || nr_lazy > KS_VM_LAZY_SLOTS)

@@ -22,3 +22,7 @@ tests_unit_test_vmalloc_LDADD = $(KS_UNIT_LDADD)
 tests_unit_test_options_SOURCES = tests/unit/test_options.c
 tests_unit_test_options_CFLAGS = $(KS_UNIT_CFLAGS)
 tests_unit_test_options_LDADD = $(KS_UNIT_LDADD)
+
+# the layer table of src/internal.h against the objects' symbols (nm)
+TESTS += tests/unit/layers.sh
+EXTRA_DIST += tests/unit/layers.sh

@@ -19,7 +19,7 @@ struct block { struct ks_page *pg; unsigned order; };
 
 static size_t snapshot(size_t nr_free[KS_NR_ORDERS])
 {
-	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
 	ks_lock(&z->lock);
 	for (unsigned o = 0; o < KS_NR_ORDERS; o++)
 		nr_free[o] = z->nr_free[o];
@@ -97,7 +97,7 @@ static void t_random_model(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 	/* new sections may have been added: compare per-section layout */
 	size_t free1 = snapshot(after);
-	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
 	CHECK_EQ(free1, z->managed_pages);          /* every page is back */
 	size_t nsec = z->managed_pages / (KS_SECTION_PAGES - KS_SECTION_RESERVED);
 	size_t nsec0 = free0 / (KS_SECTION_PAGES - KS_SECTION_RESERVED);
@@ -128,10 +128,10 @@ static void t_exact(void)
 {
 	ks_boot();
 	ks__pages_free(ks__pages_alloc(0, 0), 0);      /* a section exists */
-	size_t free0 = ks_zones[KS_ZONE_NORMAL].free_pages;
+	size_t free0 = ks__zones[KS_ZONE_NORMAL].free_pages;
 	struct ks_page *pg = ks__pages_alloc_exact(0, 5, 0, KS_PG_PAGES);
 	REQUIRE(pg != NULL);
-	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 5, free0);   /* 5, not 8 */
+	CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages + 5, free0);   /* 5, not 8 */
 	CHECK_EQ(pg->nr_pages, 5);
 	/* tails are not written, but none of them reads as a head or a
 	 * slab page that free() would take */
@@ -140,11 +140,11 @@ static void t_exact(void)
 		CHECK_EQ(pg[i].cc_off, 0);
 	}
 	ks__pages_shrink_exact(pg, 3);
-	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 3, free0);
+	CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages + 3, free0);
 	if (ks__pages_grow_exact(pg, 7))
-		CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages + 7, free0);
+		CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages + 7, free0);
 	ks__pages_free_exact(pg, pg->nr_pages);
-	CHECK_EQ(ks_zones[KS_ZONE_NORMAL].free_pages, free0);
+	CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages, free0);
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
@@ -154,7 +154,7 @@ static void t_exact(void)
  * taken before purged ones. */
 static void t_runs(void)
 {
-	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
 	ks_boot();
 	struct ks_page *pg = ks__pages_alloc(KS__GFP_LARGE, 4);   /* grows the zone */
 	REQUIRE(pg != NULL);
@@ -277,7 +277,7 @@ static void t_grouping(void)
  * up to it.  Their descriptors stay untouched (not resident) till then. */
 static void t_deferred(void)
 {
-	struct ks_zone *z = &ks_zones[KS_ZONE_NORMAL];
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
 	struct ks_page *taken[64];
 	size_t ntaken = 0;
 	ks_boot();
@@ -301,10 +301,10 @@ static void t_deferred(void)
 	/* the descriptor page of a block three blocks on is not resident */
 	struct ks_page *far = (struct ks_page *)sec->base + sec->next_pfn +
 			      (3ul << KS_MAX_ORDER);
-	uintptr_t dpage = (uintptr_t)far & ~(uintptr_t)(ks_os_page_size - 1);
+	uintptr_t dpage = (uintptr_t)far & ~(uintptr_t)(ks__os_page_size - 1);
 	unsigned char vec = 0;
 	if (ks_page_pfn(far) < KS_SECTION_PAGES &&
-	    mincore((void *)dpage, ks_os_page_size, &vec) == 0)
+	    mincore((void *)dpage, ks__os_page_size, &vec) == 0)
 		CHECK_EQ(vec & 1, 0);
 	/* claim a page past next_pfn: populated up to it, then handed out */
 	if (ks_page_pfn(far) < KS_SECTION_PAGES) {

@@ -31,7 +31,7 @@ static void t_classes(void)
 			CHECK((ks_class_size(c) - size) * 4 <= size);
 	}
 	for (unsigned c = 0; c < KS_NR_CLASSES; c++)
-		CHECK_EQ(ks_kmalloc_caches[c].sc.object_size, ks_class_size(c));
+		CHECK_EQ(ks__kmalloc_caches[c].sc.object_size, ks_class_size(c));
 	CHECK_EQ(ks_class_size(KS_NR_CLASSES - 1), KS_SLAB_MAX);
 }
 
@@ -44,7 +44,7 @@ static size_t active_objs(struct ks_slab_cache *sc)
 
 static void t_magazine_ladder(void)
 {
-	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(64)];
+	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(64)];
 	void *objs[2000];
 	ks_boot();
 	size_t active0 = active_objs(&c->sc);
@@ -56,7 +56,7 @@ static void t_magazine_ladder(void)
 	for (int i = 0; i < 2000; i++)
 		ks__mag_free_slow(c, objs[i]);
 	/* full magazines reached this thread's node's depot, within its cap */
-	struct ks_depot *d = c->depot[ks_tls_node];
+	struct ks_depot *d = c->depot[ks__tls_node];
 	CHECK(d->nr_full > 0);
 	CHECK(d->nr_full <= d->max_full);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
@@ -69,13 +69,13 @@ static void t_magazine_ladder(void)
 
 static void t_thread_exit_flush(void)
 {
-	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(128)];
+	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(128)];
 	ks_boot();
 	void *obj = ks__mag_alloc_slow(c, 0);
 	REQUIRE(obj != NULL);
 	ks__mag_free_slow(c, obj);
-	struct ks_tcache *tc = ks_tls_tcache;
-	REQUIRE(tc != &ks_tcache_empty);
+	struct ks_tcache *tc = ks__tls_tcache;
+	REQUIRE(tc != &ks__tcache_empty);
 	size_t threads = ks__mag_nr_threads();
 	ks__mag_thread_exit(tc);               /* as the key destructor does */
 	CHECK_EQ(ks__mag_nr_threads(), threads - 1);
@@ -121,7 +121,7 @@ static void *thread_x(void *arg)
 	(void)arg;
 	for (int i = 0; i < NODE_OBJS; i++)
 		nt.x_objs[i] = ks__mag_alloc_slow(nt.c, 0);
-	nt.x_node = ks_tls_node;
+	nt.x_node = ks__tls_node;
 	nt_set(&nt.x_ready);
 	nt_wait(&nt.y_done);
 	return NULL;
@@ -135,9 +135,9 @@ static void *thread_y(void *arg)
 	for (int i = 0; i < NODE_OBJS; i++) {
 		own[i] = ks__mag_alloc_slow(c, 0);
 		REQUIRE(own[i] != NULL);
-		CHECK_EQ(ks_virt_to_page(own[i])->node, ks_tls_node);
+		CHECK_EQ(ks_virt_to_page(own[i])->node, ks__tls_node);
 	}
-	nt.y_node = ks_tls_node;
+	nt.y_node = ks__tls_node;
 	CHECK(nt.y_node != nt.x_node);
 	/* X's objects, freed here, go to X's node's depot, not ours */
 	for (int i = 0; i < NODE_OBJS; i++)
@@ -163,9 +163,9 @@ static void t_depot_nodes(void)
 {
 	pthread_t x, y;
 	ks_boot();
-	if (ks_nr_nodes < 3)
-		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks_nr_nodes);
-	nt.c = &ks_kmalloc_caches[ks_size_class(64)];
+	if (ks__nr_nodes < 3)
+		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks__nr_nodes);
+	nt.c = &ks__kmalloc_caches[ks_size_class(64)];
 	/* this thread takes a node first, so X and Y get the other two */
 	ks__mag_free_slow(nt.c, ks__mag_alloc_slow(nt.c, 0));
 	ks__mag_drain(nt.c);
@@ -175,7 +175,7 @@ static void t_depot_nodes(void)
 	REQUIRE(pthread_create(&y, NULL, thread_y, NULL) == 0);
 	REQUIRE(pthread_join(y, NULL) == 0);
 	REQUIRE(pthread_join(x, NULL) == 0);
-	CHECK(nt.x_node != ks_tls_node && nt.y_node != ks_tls_node);
+	CHECK(nt.x_node != ks__tls_node && nt.y_node != ks__tls_node);
 	/* both threads gone: their magazines are in the depots; drain */
 	ks__mag_drain(nt.c);
 	CHECK_EQ(active_objs(&nt.c->sc), active0);
@@ -191,12 +191,12 @@ static struct {
 
 static void *node_a(void *arg)
 {
-	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(48)];
+	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(48)];
 	(void)arg;
 	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));    /* has a node now */
 	for (int i = 0; i < 4; i++)
-		ks__mag_tick(ks_tls_tcache);                 /* and is busy */
-	nc.a_node = ks_tls_node;
+		ks__mag_tick(ks__tls_tcache);                 /* and is busy */
+	nc.a_node = ks__tls_node;
 	nt_set(&nc.a_ready);
 	nt_wait(&nc.b_done);
 	return NULL;
@@ -204,13 +204,13 @@ static void *node_a(void *arg)
 
 static void *node_b(void *arg)
 {
-	struct ks_cache *c = &ks_kmalloc_caches[ks_size_class(48)];
+	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(48)];
 	(void)arg;
 	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));
-	CHECK(ks_tls_node != nc.a_node);
-	ks__mag_tick(ks_tls_tcache);      /* the first tick chooses again */
-	CHECK(ks_tls_node != nc.a_node);
-	CHECK_EQ(ks_tls_tcache->node, ks_tls_node);
+	CHECK(ks__tls_node != nc.a_node);
+	ks__mag_tick(ks__tls_tcache);      /* the first tick chooses again */
+	CHECK(ks__tls_node != nc.a_node);
+	CHECK_EQ(ks__tls_tcache->node, ks__tls_node);
 	nt_set(&nc.b_done);
 	return NULL;
 }
@@ -219,8 +219,8 @@ static void t_node_choice(void)
 {
 	pthread_t a, b;
 	ks_boot();
-	if (ks_nr_nodes < 2)
-		SKIP("needs two nodes or more (has %u)", ks_nr_nodes);
+	if (ks__nr_nodes < 2)
+		SKIP("needs two nodes or more (has %u)", ks__nr_nodes);
 	REQUIRE(pthread_create(&a, NULL, node_a, NULL) == 0);
 	nt_wait(&nc.a_ready);
 	REQUIRE(pthread_create(&b, NULL, node_b, NULL) == 0);

@@ -10,27 +10,27 @@
 
 static void t_flags_and_values(void)
 {
-	struct ks_options before = ks_opt;
+	struct ks_options before = ks__opt;
 	ks__options_parse("stats,verbose,decay_ms=250,purge=free,magazines=0,thp,nodes=3");
-	CHECK(ks_opt.stats);
-	CHECK(ks_opt.verbose);
-	CHECK_EQ(ks_opt.decay_ms, 250);
-	CHECK(ks_opt.purge_lazy);
-	CHECK(!ks_opt.magazines);
-	CHECK(ks_opt.thp);
-	CHECK_EQ(ks_opt.nodes, 3);
-	CHECK(!ks_opt.debug);
+	CHECK(ks__opt.stats);
+	CHECK(ks__opt.verbose);
+	CHECK_EQ(ks__opt.decay_ms, 250);
+	CHECK(ks__opt.purge_lazy);
+	CHECK(!ks__opt.magazines);
+	CHECK(ks__opt.thp);
+	CHECK_EQ(ks__opt.nodes, 3);
+	CHECK(!ks__opt.debug);
 	ks__options_parse("purge=dontneed,stats=0,thp=0");
-	CHECK(!ks_opt.thp);
-	CHECK(!ks_opt.purge_lazy);
-	CHECK(!ks_opt.stats);
-	ks_opt = before;
+	CHECK(!ks__opt.thp);
+	CHECK(!ks__opt.purge_lazy);
+	CHECK(!ks__opt.stats);
+	ks__opt = before;
 }
 
 static void t_debug_implies(void)
 {
 	ks__options_parse("debug");
-	CHECK(ks_opt.debug && ks_opt.poison && ks_opt.redzone);
+	CHECK(ks__opt.debug && ks__opt.poison && ks__opt.redzone);
 }
 
 static void ignore_bad(void *arg)
@@ -38,7 +38,7 @@ static void ignore_bad(void *arg)
 	(void)arg;
 	ks__options_parse("nosuchthing,decay_ms=abc,stats=2,purge=maybe,,verbose");
 	/* the good word still took, the bad ones changed nothing */
-	if (!ks_opt.verbose || ks_opt.decay_ms != 1000 || ks_opt.stats || ks_opt.purge_lazy)
+	if (!ks__opt.verbose || ks__opt.decay_ms != 1000 || ks__opt.stats || ks__opt.purge_lazy)
 		_exit(3);
 	_exit(0);
 }

@@ -176,7 +176,7 @@ static void t_fullest_first(void)
 /* Allocate on node NODE (as a thread of that node would). */
 static void *alloc_on(struct ks_slab_cache *sc, unsigned node)
 {
-	ks_tls_node = node;
+	ks__tls_node = node;
 	return ks__slab_alloc(sc, 0);
 }
 
@@ -185,8 +185,8 @@ static void t_nodes(void)
 	static struct ks_slab_cache sc;
 	void *objs[300];
 	ks_boot();
-	if (ks_nr_nodes < 3)
-		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks_nr_nodes);
+	if (ks__nr_nodes < 3)
+		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks__nr_nodes);
 	REQUIRE(ks__slab_cache_init(&sc, "t-nodes", 64, 0, 0, NULL) == 0);
 	void *a = alloc_on(&sc, 0), *b = alloc_on(&sc, 1);
 	REQUIRE(a && b);
@@ -196,7 +196,7 @@ static void t_nodes(void)
 	CHECK_EQ(sc.node[0]->active_objs, 1);
 	CHECK_EQ(sc.node[1]->active_objs, 1);
 	/* a thread of node 2 frees both: each goes back to its own node */
-	ks_tls_node = 2;
+	ks__tls_node = 2;
 	void *pair[2] = { a, b };
 	ks__slab_free_bulk(&sc, 2, pair);
 	CHECK_EQ(sc.node[0]->active_objs, 0);
@@ -217,12 +217,12 @@ static void t_nodes(void)
 	for (unsigned n = 0; n < 3; n++)
 		CHECK_EQ(sc.node[n]->active_objs, 100);
 	CHECK_EQ(ks__slab_check(&sc), 0);
-	ks_tls_node = 1;
+	ks__tls_node = 1;
 	ks__slab_free_bulk(&sc, 300, objs);
 	for (unsigned n = 0; n < 3; n++)
 		CHECK_EQ(sc.node[n]->active_objs, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
-	ks_tls_node = 0;
+	ks__tls_node = 0;
 	CHECK(ks__slab_shrink(&sc) > 0);
 	for (unsigned n = 0; n < 3; n++)
 		CHECK_EQ(sc.node[n]->nr_empty, 0);
@@ -237,7 +237,7 @@ static void t_nodes(void)
 	CHECK_EQ(head_of(d)->node, 1);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks__slab_free(&sc, d);
-	ks_tls_node = 0;
+	ks__tls_node = 0;
 	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
 }
 
@@ -258,9 +258,9 @@ static void t_lazy_carving(void)
 	CHECK_EQ(h->carved, 2);
 	CHECK_EQ((char *)b - (char *)a, (long)sc.size);
 	CHECK_EQ(ks__slab_check(&sc), 0);
-	size_t pages = (KS_PAGE_SIZE << sc.order) / ks_os_page_size;
+	size_t pages = (KS_PAGE_SIZE << sc.order) / ks__os_page_size;
 	REQUIRE(pages <= sizeof(vec));
-	REQUIRE(mincore(ks_page_address(h), pages * ks_os_page_size, vec) == 0);
+	REQUIRE(mincore(ks_page_address(h), pages * ks__os_page_size, vec) == 0);
 	CHECK_EQ(vec[pages - 1] & 1, 0);        /* the last page never touched */
 	ks__slab_free(&sc, a);
 	CHECK(ks__slab_alloc(&sc, 0) == a);       /* the freelist before carving */
@@ -283,7 +283,7 @@ static void t_purge_idle(void)
 	ks_boot();
 	REQUIRE(ks__slab_cache_init(&sc, "t-purge", 3000, 0, 0, NULL) == 0);
 	unsigned n = sc.objs_per_slab;
-	REQUIRE(n <= MAX && (KS_PAGE_SIZE << sc.order) >= 4 * ks_os_page_size);
+	REQUIRE(n <= MAX && (KS_PAGE_SIZE << sc.order) >= 4 * ks__os_page_size);
 	for (unsigned i = 0; i < n; i++) {
 		objs[i] = ks__slab_alloc(&sc, 0);
 		REQUIRE(objs[i] != NULL);

@@ -19,7 +19,7 @@ static void t_alloc_free(void)
 	ks_boot();
 	char *p = ks__vmalloc_alloc(5 << 20, 0, false);
 	REQUIRE(p != NULL);
-	CHECK_PTR_ALIGNED(p, ks_os_page_size);
+	CHECK_PTR_ALIGNED(p, ks__os_page_size);
 	CHECK(ks__vmalloc_usable(p) >= (5u << 20));
 	for (size_t i = 0; i < (5u << 20); i += 4096)
 		CHECK_EQ(p[i], 0);                 /* fresh mappings read as zero */
@@ -109,14 +109,14 @@ static void t_aligned(void)
 static void t_os(void)
 {
 	ks_boot();
-	CHECK(ks_os_page_size >= 4096 && ks_is_pow2(ks_os_page_size));
+	CHECK(ks__os_page_size >= 4096 && ks_is_pow2(ks__os_page_size));
 	char *p = ks__os_map(1 << 20, 1 << 20, false);
 	REQUIRE(p != NULL);
 	CHECK_PTR_ALIGNED(p, 1 << 20);
 	memset(p, 9, 1 << 20);
 	/* a purge rounds inward to whole OS pages and reads back as zero */
-	CHECK_EQ(ks__os_purge(p + 1, 3 * ks_os_page_size, false), 2 * ks_os_page_size);
-	CHECK_EQ(p[ks_os_page_size], 0);
+	CHECK_EQ(ks__os_purge(p + 1, 3 * ks__os_page_size, false), 2 * ks__os_page_size);
+	CHECK_EQ(p[ks__os_page_size], 0);
 	CHECK_EQ(p[0], 9);
 	char *low = ks__os_map(1 << 20, 1 << 20, true);
 	if (low) {
