@@ -24,30 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct ks_slab_cache cache_cache;     /* the kmem_cache cache */
-static int cache_cache_ready;
-static ks_lock_t cache_cache_lock = KS_LOCK_INIT;
-
 ks_export const char *ks_version(void)
 {
 	return KSLAB_VERSION;
 }
 
 /* ---- object caches ------------------------------------------------------ */
-
-static struct ks_slab_cache *cache_cache_get(void)
-{
-	if (!__atomic_load_n(&cache_cache_ready, __ATOMIC_ACQUIRE)) {
-		ks_lock(&cache_cache_lock);
-		if (!cache_cache_ready) {
-			ks__slab_cache_init(&cache_cache, "ks_cache", sizeof(struct ks_cache),
-					    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
-			__atomic_store_n(&cache_cache_ready, 1, __ATOMIC_RELEASE);
-		}
-		ks_unlock(&cache_cache_lock);
-	}
-	return &cache_cache;
-}
 
 ks_export ks_cache_t *ks_cache_create(const char *name, size_t size, size_t align,
 				      unsigned long flags, void (*ctor)(void *))
@@ -61,16 +43,16 @@ ks_export ks_cache_t *ks_cache_create(const char *name, size_t size, size_t alig
 		errno = EINVAL;
 		goto fail;
 	}
-	c = ks__slab_alloc(cache_cache_get(), KS_GFP_ZERO);
+	c = ks__mag_cache_new();
 	if (!c)
 		goto fail;
 	if (ks__slab_cache_init(&c->sc, name, size, align, flags, ctor) != 0) {
-		ks__slab_free(&cache_cache, c);
+		ks__mag_cache_delete(c);
 		goto fail;
 	}
 	if (ks__mag_cache_init(c, -1) != 0) {
 		ks__slab_cache_fini(&c->sc);
-		ks__slab_free(&cache_cache, c);
+		ks__mag_cache_delete(c);
 		goto fail;
 	}
 	return c;
@@ -145,7 +127,7 @@ ks_export int ks_cache_destroy(ks_cache_t *c)
 		return -1;
 	}
 	ks__mag_cache_fini(c);
-	ks__slab_free(&cache_cache, c);
+	ks__mag_cache_delete(c);
 	return 0;
 }
 

@@ -34,9 +34,11 @@
  * page that a stale pointer points into must stay readable); memory goes
  * back to the OS by purging free blocks inside them (buddy.c).
  *
- * Locking: arena_lock serialises growth; the map is written under it and
- * read without it (a bit is set before any page of the section is handed
- * out, and never cleared).
+ * Locking: none of its own.  A zone grows under its grow_lock (page_alloc.c),
+ * and two zones may grow at once: each maps its own section, the section
+ * count is an atomic add, and the map's byte for the section is stored
+ * (release) before any page of it is handed out, never cleared, and read
+ * without a lock.
  */
 #include "arena.h"
 #include "os.h"
@@ -45,7 +47,6 @@
 #include <string.h>
 
 uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
-static ks_lock_t arena_lock = KS_LOCK_INIT;
 static size_t nr_sections;
 
 struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
@@ -81,11 +82,9 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	 * are touched sparsely) */
 	if (ks__opt.thp && __atomic_load_n(&nr_sections, __ATOMIC_RELAXED) > 0)
 		ks__os_hugepage((void *)(base + KS_HUGE_SIZE), KS_SECTION_SIZE - KS_HUGE_SIZE);
-	ks_lock(&arena_lock);
 	s = base >> KS_SECTION_SHIFT;
 	__atomic_store_n(&ks__section_map[s], 1, __ATOMIC_RELEASE);
-	nr_sections++;
-	ks_unlock(&arena_lock);
+	__atomic_fetch_add(&nr_sections, 1, __ATOMIC_RELAXED);
 	return sec;
 }
 
@@ -99,7 +98,8 @@ size_t ks__arena_nr_sections(void)
 	return __atomic_load_n(&nr_sections, __ATOMIC_RELAXED);
 }
 
-/* Every set bit must describe a section whose header points back at it. */
+/* Every set byte of the map must describe a section whose header points
+ * back at it (read eight bytes at a time to skip the empty stretches). */
 int ks__arena_check(void)
 {
 	int broken = 0;

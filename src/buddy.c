@@ -73,9 +73,9 @@
 #include <string.h>
 
 struct ks_zone ks__zones[KS_NR_ZONES] = {
-	[KS_ZONE_DMA32] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
+	[KS_ZONE_DMA32] = { .lock = KS_LOCK_INIT(KS_LR_ZONE), .grow_lock = KS_LOCK_INIT(KS_LR_GROW),
 			    .name = "DMA32", .id = KS_ZONE_DMA32 },
-	[KS_ZONE_NORMAL] = { .lock = KS_LOCK_INIT, .grow_lock = KS_LOCK_INIT,
+	[KS_ZONE_NORMAL] = { .lock = KS_LOCK_INIT(KS_LR_ZONE), .grow_lock = KS_LOCK_INIT(KS_LR_GROW),
 			     .name = "Normal", .id = KS_ZONE_NORMAL },
 };
 
@@ -601,10 +601,10 @@ int ks__buddy_check(void)
 
 void ks__buddy_lock_all(void)
 {
-	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)    /* rank 9, then 10 */
 		ks_lock(&ks__zones[z].grow_lock);
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks_lock(&ks__zones[z].lock);
-	}
 }
 
 void ks__buddy_unlock_all(bool reinit)

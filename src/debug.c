@@ -20,6 +20,11 @@
  * KS_POISON_END (unless a constructor owns its bytes); the next allocation
  * of the slot checks the poison, so a write after free is caught there.
  *
+ * The lock witness (--enable-debug builds only; internal.h's ks_lock calls
+ * it): each thread counts the locks it holds of every rank of internal.h's
+ * lock order, and taking a lock of rank R while one of a higher rank is
+ * held panics, naming both, before the deadlock it could cause.
+ *
  * Reporting follows libumem's umem_error: one enum of errors, one fixed
  * sentence per error, written with write(2) (never stdio, which may
  * allocate), one line naming the pointer and the cache, then abort().
@@ -43,6 +48,30 @@ void ks__report(enum ks_err err, const void *ptr, const char *cache)
 	ks__dprintf(2, "kslab: %s: pointer %p, cache %s\n", err_text[err], ptr,
 		    cache ? cache : "none");
 	abort();
+}
+
+static __thread uint8_t locks_held[KS_NR_LOCK_RANKS]
+	__attribute__((tls_model("initial-exec")));
+
+void ks__witness_lock(unsigned rank, bool tried)
+{
+	char what[96];
+
+	KS_BUG_ON(rank == 0 || rank >= KS_NR_LOCK_RANKS);
+	for (unsigned r = rank + 1; !tried && r < KS_NR_LOCK_RANKS; r++) {
+		if (locks_held[r]) {
+			ks__snprintf(what, sizeof(what), "lock order: rank %u taken "
+				     "while rank %u is held (internal.h)", rank, r);
+			ks__panic(__FILE__, __LINE__, what);
+		}
+	}
+	locks_held[rank]++;
+}
+
+void ks__witness_unlock(unsigned rank)
+{
+	if (locks_held[rank])
+		locks_held[rank]--;
 }
 
 static inline uint64_t *track_word(struct ks_slab_cache *sc, const void *slot)

@@ -4,7 +4,7 @@
  *
  * Boot (the kernel's mm_init with bootmem) comes in two steps.  The core
  * step reads the OS page size and KSLAB_OPTIONS, sets up the zones, the
- * magazine caches and the forty kmalloc caches; it calls nothing that can
+ * magazine caches and the sixty kmalloc caches (KS_NR_CLASSES); it calls nothing that can
  * allocate (getenv does not), so the first malloc of the process, which may
  * come from the dynamic loader or libc's own start-up, can run it.  The
  * static storage of the caches and zones is the bootmem: nothing is
@@ -13,12 +13,14 @@
  * an exiting thread's magazines back, and registers the fork handlers.
  *
  * Fork.  The prepare handler takes every allocator lock in the lock order
- * (threads, caches, depots, node metadata, the slab cache list, slab
- * nodes, vmalloc, zones: the order every other path takes them in, so no
- * path can hold one the handler still waits for); the parent releases
- * them; the child re-initialises them, and the magazines of the threads
- * that did not survive the fork go back to the depots, so the child can
- * allocate at once and loses nothing.
+ * of internal.h (boot, threads, caches, depots, node metadata, the slab
+ * cache list, slab nodes, vmalloc, zones: the order every other path takes
+ * them in, so no path can hold one the handler still waits for); the
+ * parent releases them; the child re-initialises them, and the magazines
+ * of the threads that did not survive the fork go back to the depots, so
+ * the child can allocate at once and loses nothing.  No other lock exists:
+ * what is set up once (the internal caches, the cache of ks_cache) is set
+ * up at boot, so that no first-use lock can be caught held.
  *
  * Exit.  Under KSLAB_OPTIONS=stats a destructor prints the statistics and
  * a slabinfo table to stderr.
@@ -36,11 +38,12 @@
 #include <stdlib.h>
 
 int ks__boot_state;
-static ks_lock_t boot_lock = KS_LOCK_INIT;
+static ks_lock_t boot_lock = KS_LOCK_INIT(KS_LR_BOOT);
 static int late_done;
 
 static void fork_prepare(void)
 {
+	ks_lock(&boot_lock);
 	ks__mag_lock_all();
 	ks_lock(&ks__meta_lock);
 	ks_lock(&ks__slab_caches_lock);
@@ -62,6 +65,10 @@ static void fork_release(bool child)
 		ks_unlock(&ks__meta_lock);
 	}
 	ks__mag_unlock_all(child);
+	if (child)
+		ks_lock_reinit(&boot_lock);
+	else
+		ks_unlock(&boot_lock);
 }
 
 static void fork_parent(void) { fork_release(false); }

@@ -131,21 +131,89 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
 	do { if (ks_config_debug && ks_unlikely(!(c))) \
 		ks__panic(__FILE__, __LINE__, #c); } while (0)
 
-/* ---- locks: a pthread mutex (never allocates, fork handled in init.c) -- */
-/* Adaptive: a contended lock spins a little before it sleeps.  Every
- * critical section in kslab is short (a list splice, a magazine swap, a
- * buddy split), so the holder is usually done within the spin, and the
- * waiter saves two futex calls and a wake-up; a plain mutex went to the
- * kernel 38,000 times in alloc-test's 2-thread run. */
-typedef pthread_mutex_t ks_lock_t;
-#define KS_LOCK_INIT PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
-static inline void ks_lock(ks_lock_t *l) { pthread_mutex_lock(l); }
-static inline bool ks_trylock(ks_lock_t *l) { return pthread_mutex_trylock(l) == 0; }
-static inline void ks_unlock(ks_lock_t *l) { pthread_mutex_unlock(l); }
+/* ---- locks: a pthread mutex (never allocates, fork handled in init.c) --
+ *
+ * Lock order.  Every lock of kslab, outermost first; a path may take a lock
+ * only while it holds none of a higher number (several of one number nest
+ * only in the fork handlers, in list order).  trylock may be used against
+ * the order (it cannot deadlock: it fails instead).  init.c's fork_prepare
+ * takes all of them in this order.  In --enable-debug builds every
+ * ks_lock checks the order and panics on a violation (jemalloc's witness).
+ *
+ *   1 boot_lock            init.c       the core's one-time boot
+ *   2 threads_lock         magazine.c   the list of thread states
+ *   3 caches_lock          magazine.c   the list of caches with depots, ids
+ *   4 depot->lock          magazine.c   one node's depot of one cache: its
+ *                                       full and empty stacks, counts, minima
+ *   5 ks__meta_lock        slab.c       the metadata pool (nodes, depots)
+ *   6 ks__slab_caches_lock slab.c       the list of slab caches
+ *   7 node->lock           slab.c       one cache's slabs on one node: the
+ *                                       lists, counters, colour
+ *   8 vm_lock              vmalloc.c    the lazy areas and the block count
+ *   9 zone->grow_lock      page_alloc.c one grower of a zone at a time
+ *  10 zone->lock           buddy.c      a zone's free lists, counters and
+ *                                       sections
+ *
+ * Nestings that occur: fork_prepare takes them all; boot holds 1 over
+ * everything it sets up; a thread's exit and cache destruction hold 2 or 3
+ * while they take depot locks (4); the metadata pool takes pages under its
+ * lock (5 -> 9 -> 10); malloc_trim and the idle-slab purge hold 6 over
+ * node locks (7); a zone grows holding 9 while it takes 10.  Slabs and
+ * magazines move between layers with their locks dropped.
+ *
+ * Adaptive mutexes: a contended lock spins a little before it sleeps.
+ * Every critical section in kslab is short (a list splice, a magazine
+ * swap, a buddy split), so the holder is usually done within the spin,
+ * and the waiter saves two futex calls and a wake-up; a plain mutex went
+ * to the kernel 38,000 times in alloc-test's 2-thread run. */
+enum ks_lock_rank {
+	KS_LR_BOOT = 1, KS_LR_THREADS, KS_LR_CACHES, KS_LR_DEPOT, KS_LR_META,
+	KS_LR_SLAB_CACHES, KS_LR_NODE, KS_LR_VMALLOC, KS_LR_GROW, KS_LR_ZONE,
+	KS_NR_LOCK_RANKS
+};
+typedef struct ks_lock {
+	pthread_mutex_t m;
+	unsigned rank;                 /* enum ks_lock_rank */
+} ks_lock_t;
+#define KS_LOCK_INIT(r) { PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, (r) }
+
+/* The witness (debug.c): taking RANK while a higher rank is held panics. */
+void ks__witness_lock(unsigned rank, bool tried);
+void ks__witness_unlock(unsigned rank);
+
+static inline void ks_lock(ks_lock_t *l)
+{
+	if (ks_config_debug)
+		ks__witness_lock(l->rank, false);
+	pthread_mutex_lock(&l->m);
+}
+static inline bool ks_trylock(ks_lock_t *l)
+{
+	bool ok = pthread_mutex_trylock(&l->m) == 0;
+	if (ks_config_debug && ok)
+		ks__witness_lock(l->rank, true);
+	return ok;
+}
+static inline void ks_unlock(ks_lock_t *l)
+{
+	if (ks_config_debug)
+		ks__witness_unlock(l->rank);
+	pthread_mutex_unlock(&l->m);
+}
+/* A fresh lock of RANK (dynamic structures, and the fork child). */
+static inline void ks_lock_init(ks_lock_t *l, unsigned rank)
+{
+	static const pthread_mutex_t fresh = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+	l->m = fresh;
+	l->rank = rank;
+}
+/* In the fork child: the lock the forking thread took in fork_prepare,
+ * made new (the child's only thread is the one that held it). */
 static inline void ks_lock_reinit(ks_lock_t *l)
 {
-	static const ks_lock_t fresh = KS_LOCK_INIT;
-	*l = fresh;
+	if (ks_config_debug)
+		ks__witness_unlock(l->rank);
+	ks_lock_init(l, l->rank);
 }
 
 /* ---- doubly linked circular lists (the kernel's list_head) ------------- */

@@ -22,7 +22,7 @@
  *    only the cache's depot lock, taken once per magazine of objects.
  *
  * 3. Magazine size.  Small objects get deeper magazines (64 rounds up to
- *    256 B, down to 2 above 16 KiB).  Each failed trylock of a depot
+ *    256 B, down to 4, the smallest magazine, above 8 KiB).  Each failed trylock of a depot
  *    lock counts as contention; past a threshold the depot doubles the size
  *    of the magazines it makes from then on (up to 256), as the paper does,
  *    so contended caches go to the depot less often.  Magazines carry their
@@ -91,13 +91,14 @@ __thread struct ks_tcache *ks__tls_tcache
 
 static struct ks_slab_cache mag_caches[NR_MAG_CACHES];
 static struct ks_slab_cache tcache_cache;
+static struct ks_slab_cache cache_cache;     /* the kmem_cache cache */
 static struct ks_list threads = KS_LIST_INIT(threads);
-static ks_lock_t threads_lock = KS_LOCK_INIT;
+static ks_lock_t threads_lock = KS_LOCK_INIT(KS_LR_THREADS);
 static size_t nr_threads;
 static pthread_key_t thread_key;
 static bool have_key;
 static struct ks_list caches = KS_LIST_INIT(caches);
-static ks_lock_t caches_lock = KS_LOCK_INIT;
+static ks_lock_t caches_lock = KS_LOCK_INIT(KS_LR_CACHES);
 static uint64_t id_bits[KS_MAX_CACHE_IDS / 64];
 
 void ks__mag_init(void)
@@ -112,8 +113,23 @@ void ks__mag_init(void)
 	}
 	ks__slab_cache_init(&tcache_cache, "ks_thread_cache", sizeof(struct ks_tcache),
 			    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
+	ks__slab_cache_init(&cache_cache, "ks_cache", sizeof(struct ks_cache),
+			    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
 	for (unsigned i = 0; i < KS_NR_CLASSES; i++)
 		id_bits[i / 64] |= 1ul << (i % 64);
+}
+
+/* The storage of an object cache of ks_cache_create, zeroed, and its
+ * return: set up at boot with the other internal caches, so that no lock
+ * guards a first use (a fork in the middle of one would leave it held). */
+struct ks_cache *ks__mag_cache_new(void)
+{
+	return ks__slab_alloc(&cache_cache, KS_GFP_ZERO);
+}
+
+void ks__mag_cache_delete(struct ks_cache *c)
+{
+	ks__slab_free(&cache_cache, c);
 }
 
 /* ---- magazines ---------------------------------------------------------- */
@@ -159,13 +175,13 @@ static unsigned initial_magsize(size_t size)
 		return 16;
 	if (size <= 8192)
 		return 8;
-	return size <= 16384 ? 4 : 2;
+	return 4;                      /* the smallest magazine there is */
 }
 
 static void depot_init(struct ks_cache *c, struct ks_depot *d)
 {
 	memset(d, 0, sizeof(*d));
-	ks_lock_reinit(&d->lock);
+	ks_lock_init(&d->lock, KS_LR_DEPOT);
 	d->magsize = c->magsize;
 	d->max_full = c->node_max_full;
 }
@@ -455,7 +471,6 @@ static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
 	cc->limit = m->round + m->size;
 }
 
-/* Give CC its first pair of magazines; false if there is no memory. */
 /* An empty magazine: one node NODE's depot holds, or a new one. */
 static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 {

@@ -105,6 +105,9 @@ extern __thread struct ks_tcache *ks__tls_tcache
 	__attribute__((tls_model("initial-exec")));
 
 void ks__mag_init(void);
+/* Zeroed storage for an object cache of the public API, and its return. */
+struct ks_cache *ks__mag_cache_new(void);
+void ks__mag_cache_delete(struct ks_cache *c);
 /* Set up C's depot; ID 0..KS_NR_CLASSES-1 for kmalloc caches, or -1 to take
  * a free id. */
 int ks__mag_cache_init(struct ks_cache *c, int id);

@@ -42,13 +42,16 @@
  *    track word]; debug.c fills and checks the patterns and owns the
  *    report.
  *
- * 6. Locking.  A node's lock guards its lists, counters and colour_next;
- *    it is taken with no other slab lock held, and the page allocator's
- *    locks are taken under it only when a slab goes back (growth maps
- *    pages outside it).  The bulk functions take it once for a whole
- *    magazine's worth (a free of objects from several nodes takes each
- *    node's lock in turn).  ks__slab_caches_lock guards the list of all
- *    caches; it comes before any cache's lock.
+ * 6. Locking (the order is internal.h's table).  A node's lock guards its
+ *    lists, counters and colour_next, and nothing is nested under it but
+ *    the OS (the idle-slab purge madvises under it): a new slab's pages are
+ *    taken, and an empty slab's given back, with it dropped, so it never
+ *    nests with the page allocator's locks, and no other node's lock is
+ *    taken under it (a bulk free of objects of several nodes takes each
+ *    node's lock in turn).  The magazine layer takes it with no depot lock
+ *    held.  ks__slab_caches_lock guards the list of all caches and comes
+ *    before any node's lock (malloc_trim and the idle-slab purge walk the
+ *    list and lock, or try-lock, the nodes).
  *
  * 7. Nodes.  A cache's lists are split into nodes, as the kernel splits
  *    them per NUMA node (kmem_cache_node), and for the reason jemalloc has
@@ -107,10 +110,10 @@
 #include <string.h>
 
 struct ks_list ks__slab_caches = KS_LIST_INIT(ks__slab_caches);
-ks_lock_t ks__slab_caches_lock = KS_LOCK_INIT;
+ks_lock_t ks__slab_caches_lock = KS_LOCK_INIT(KS_LR_SLAB_CACHES);
 unsigned ks__nr_nodes = 1;
 __thread unsigned ks__tls_node __attribute__((tls_model("initial-exec")));
-ks_lock_t ks__meta_lock = KS_LOCK_INIT;
+ks_lock_t ks__meta_lock = KS_LOCK_INIT(KS_LR_META);
 static uint32_t slab_epoch = 2;      /* ticks of ks__slab_purge_idle (9.) */
 static void count_growth(unsigned order);
 
@@ -186,7 +189,7 @@ void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsi
 static void node_init(struct ks_slab_node *nd, unsigned id)
 {
 	memset(nd, 0, sizeof(*nd));
-	ks_lock_reinit(&nd->lock);
+	ks_lock_init(&nd->lock, KS_LR_NODE);
 	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
 		ks_list_init(&nd->partial[b]);
 	ks_list_init(&nd->full);

@@ -83,7 +83,7 @@ struct vm_area {
 };
 
 #define BOOT_SLOTS 1024
-static ks_lock_t vm_lock = KS_LOCK_INIT;
+static ks_lock_t vm_lock = KS_LOCK_INIT(KS_LR_VMALLOC);
 /* The first table is static (bootmem): a mapping of its own, made when the
  * first block is, would land right next to that block and stop mremap
  * from growing it in place. */

@@ -7,6 +7,12 @@
  * is killed by its own alarm after 30 s and fails the test (run-test's
  * timeout is the last resort).  The workers pause briefly every few hundred
  * operations so that, on 2 cores, the forking thread gets its turn.
+ *
+ * fork_caches does the same while the other threads create, use and
+ * destroy object caches (ks_cache_create), the process's first among
+ * them: a lock that guarded a first use, and that the fork handlers did
+ * not take, would stay held in the child, which hangs when it makes a
+ * cache of its own.  Skipped where kslab is not in the process.
  */
 #include <malloc.h>
 #include <stdlib.h>
@@ -144,8 +150,92 @@ static void t_fork_threads(void)
 	CHECK_KSLAB_CONSISTENT("fork");
 }
 
+extern __typeof__(ks_cache_create) ks_cache_create __attribute__((weak));
+extern __typeof__(ks_cache_destroy) ks_cache_destroy __attribute__((weak));
+extern __typeof__(ks_cache_alloc) ks_cache_alloc __attribute__((weak));
+extern __typeof__(ks_cache_free) ks_cache_free __attribute__((weak));
+
+/* Make a cache, fill a few objects, check and free them, destroy it:
+ * 0 if all of it worked. */
+static int cache_round(unsigned seed)
+{
+	enum { N = 64 };
+	size_t size = 24 + seed % 200;
+	ks_cache_t *c = ks_cache_create("fork-test", size, 0, 0, NULL);
+	void *obj[N];
+
+	if (!c)
+		return 1;
+	for (int i = 0; i < N; i++) {
+		if (!(obj[i] = ks_cache_alloc(c, 0)))
+			return 2;
+		pattern_fill(obj[i], size);
+	}
+	for (int i = 0; i < N; i++) {
+		if (pattern_check(obj[i], size) != size)
+			return 3;
+		ks_cache_free(c, obj[i]);
+	}
+	return ks_cache_destroy(c) == 0 ? 0 : 4;
+}
+
+static void *cache_worker(void *arg)
+{
+	unsigned seed = (unsigned)(intptr_t)arg;
+
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		if (cache_round(seed++) != 0) {
+			fprintf(stderr, "cache worker: a cache round failed\n");
+			abort();
+		}
+	}
+	return NULL;
+}
+
+static void t_fork_caches(void)
+{
+	enum { NCACHE_FORKS = 300 };
+	pthread_t th[2];
+	int failed = 0;
+
+	if (!ks_cache_create)
+		SKIP("kslab is not in this process");
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, cache_worker, (void *)(intptr_t)(i * 1000)))
+			HARD_ERROR("pthread_create");
+	for (int round = 0; round < NCACHE_FORKS && failed < 5; round++) {
+		int status = 0;
+		pid_t pid, w;
+
+		pid = fork();
+		if (pid < 0)
+			HARD_ERROR("fork");
+		if (pid == 0) {
+			alarm(CHILD_TIMEOUT_S);
+			_exit(cache_round((unsigned)round) ? 7 : child_work(round));
+		}
+		while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (w < 0)
+			HARD_ERROR("waitpid");
+		if (!CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		               "fork round %d: child ended with status %#x "
+		               "(exit %d, signal %d; SIGALRM %d is a deadlock)", round,
+		               status, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		               WIFSIGNALED(status) ? WTERMSIG(status) : 0, SIGALRM))
+			failed++;
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(failed, 0);
+	CHECK_KSLAB_CONSISTENT("fork with caches");
+}
+
 static const struct harness_case cases[] = {
 	{ "fork_threads", t_fork_threads },
+	{ "fork_caches", t_fork_caches },
 };
 
 int main(int argc, char **argv)
