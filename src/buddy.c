@@ -142,6 +142,7 @@ static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
 
 static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
 {
+	KS_ASSERT(pg->kind == KS_PG_BUDDY && pg->order == order);
 	ks_list_del(&pg->lru);
 	z->nr_free[order]--;
 	z->nr_free_mt[pg->mt][order]--;
@@ -239,6 +240,8 @@ static void free_locked(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
 	size_t pfn = ks_page_pfn(pg);
 
+	KS_ASSERT(order <= KS_MAX_ORDER && !(pfn & ((1ul << order) - 1)) &&
+		  pfn >= KS_SECTION_RESERVED);
 	while (order < KS_MAX_ORDER) {
 		struct ks_page *buddy = base + (pfn ^ (1ul << order));
 		if (buddy->kind != KS_PG_BUDDY || buddy->order != order)

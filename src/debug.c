@@ -40,7 +40,6 @@ static const char *const err_text[KS_NR_ERRS] = {
 	[KS_ERR_INVALID_FREE] = "invalid free",
 	[KS_ERR_RED_ZONE] = "red zone overwritten",
 	[KS_ERR_USE_AFTER_FREE] = "use after free",
-	[KS_ERR_CACHE_BUSY] = "cache destroyed with objects allocated",
 };
 
 void ks__report(enum ks_err err, const void *ptr, const char *cache)

@@ -99,7 +99,6 @@ static const bool ks_config_stats = false;
 #define ks_unlikely(x)  __builtin_expect(!!(x), 0)
 #define ks_noinline     __attribute__((noinline))
 #define ks_cold         __attribute__((cold, noinline))
-#define ks_hidden       __attribute__((visibility("hidden")))
 #define ks_export       __attribute__((visibility("default")))
 #define ks_container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))

@@ -263,6 +263,7 @@ static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
 {
 	struct ks_depot *d = m->rounds ? home_depot(c, m) : depot_of(c, node);
 
+	KS_ASSERT(m->rounds <= m->size);
 	ks_lock(&d->lock);
 	if (m->rounds && d->nr_full < d->max_full) {
 		m->next = d->full;
@@ -744,6 +745,16 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (depot_if(c, i))
 			n += __atomic_load_n(&depot_if(c, i)->nr_full, __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t ks__mag_depot_swaps(struct ks_cache *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < ks__nr_nodes; i++)      /* unlocked, as above */
+		if (depot_if(c, i))
+			n += __atomic_load_n(&depot_if(c, i)->nr_swaps, __ATOMIC_RELAXED);
 	return n;
 }
 

@@ -125,6 +125,8 @@ void ks__mag_drain_all_threads(struct ks_cache *c);
 void ks__mag_cache_fini(struct ks_cache *c);
 /* Full magazines in C's depots, and the size of the magazines they make. */
 size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
+/* Magazines traded with C's depots (statistics). */
+uint64_t ks__mag_depot_swaps(struct ks_cache *c);
 /* Thread exit: the caller's magazines go back to the depots. */
 void ks__mag_thread_exit(void *tcache);
 /* The malloc tick of TC's thread: counts it, and at the first one chooses

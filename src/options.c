@@ -7,7 +7,9 @@
  * a key=value pair ("decay_ms=500"); flags also take =0 or =1.  It is read
  * once at boot with getenv, which does not allocate, and parsed in place
  * without malloc or stdio.  An unknown word gets one line on stderr and is
- * otherwise ignored: a typo must not change how the program runs.
+ * otherwise ignored: a typo must not change how the program runs.  The
+ * word "help" prints the table, each option with its kind, its default
+ * and its line of documentation, to stderr, and the program runs on.
  */
 #include "options.h"
 #include <string.h>
@@ -48,6 +50,43 @@ static const struct opt_desc {
 	{ "purge", OPT_PURGE, offsetof(struct ks_options, purge_lazy),
 	  "dontneed (default) or free: the madvise used to give memory back" },
 };
+
+static void print_value(const struct opt_desc *o, const struct ks_options *from,
+			char *buf, size_t len)
+{
+	const char *field = (const char *)from + o->offset;
+
+	switch (o->kind) {
+	case OPT_FLAG:
+		ks__snprintf(buf, len, "%d", *(const bool *)field);
+		break;
+	case OPT_ULONG:
+		ks__snprintf(buf, len, "%lu", *(const unsigned long *)field);
+		break;
+	case OPT_PURGE:
+		ks__snprintf(buf, len, "%s", *(const bool *)field ? "free" : "dontneed");
+		break;
+	}
+}
+
+/* KSLAB_OPTIONS=help: the table, with the defaults in DEFAULTS. */
+static void print_help(const struct ks_options *defaults)
+{
+	static const char *const kind_text[] = {
+		[OPT_FLAG] = "flag", [OPT_ULONG] = "number", [OPT_PURGE] = "word",
+	};
+	char val[24];
+
+	ks__dprintf(2, "kslab %s: KSLAB_OPTIONS is a comma-separated list of these "
+		    "(a flag alone means =1):\n", KSLAB_VERSION);
+	ks__dprintf(2, "  %-10s %-7s %-9s %s\n", "option", "kind", "default", "meaning");
+	for (size_t i = 0; i < KS_ARRAY_SIZE(opt_table); i++) {
+		const struct opt_desc *o = &opt_table[i];
+		print_value(o, defaults, val, sizeof(val));
+		ks__dprintf(2, "  %-10s %-7s %-9s %s\n", o->name, kind_text[o->kind], val,
+			    o->doc);
+	}
+}
 
 static bool word_is(const char *w, size_t len, const char *name)
 {
@@ -113,13 +152,20 @@ static void parse_word(const char *w, size_t len)
 
 void ks__options_parse(const char *s)
 {
+	const struct ks_options defaults = ks__opt;
+	bool help = false;
+
 	while (s && *s) {
 		const char *end = strchr(s, ',');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
-		if (len)
+		if (word_is(s, len, "help"))
+			help = true;
+		else if (len)
 			parse_word(s, len);
 		s = end ? end + 1 : NULL;
 	}
+	if (help)
+		print_help(&defaults);
 	if (ks__opt.debug)
 		ks__opt.poison = ks__opt.redzone = true;
 }

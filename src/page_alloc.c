@@ -234,6 +234,7 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 
 void ks__pages_free_exact(struct ks_page *pg, size_t nr)
 {
+	KS_ASSERT(pg->head_delta == 0 && pg->nr_pages == nr);
 	free_range(pg, nr);
 }
 

@@ -707,6 +707,7 @@ static struct ks_page *put_locked(struct ks_slab_cache *sc, struct ks_slab_node 
 {
 	unsigned before = head->inuse;
 
+	KS_ASSERT(head->kind == KS_PG_SLAB && head->cache == sc && before >= n);
 	for (size_t i = 0; i < n; i++) {
 		void *slot = (char *)slots[i] - sc->offset;
 		*free_ptr(sc, slot) = head->freelist;

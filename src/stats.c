@@ -36,6 +36,7 @@ struct cache_row {
 	char name[KS_CACHE_NAME_MAX];
 	size_t active, total, size, per_slab, pages_per_slab, slabs, active_slabs;
 	size_t depot_full, magsize;
+	uint64_t grown, shrunk, slab_allocs, slab_frees, depot_swaps;
 };
 
 static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
@@ -55,6 +56,11 @@ static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
 	r->pages_per_slab = 1ul << sc->order;
 	r->depot_full = c ? ks__mag_depot_full(c, &magsize) : 0;
 	r->magsize = magsize;
+	r->grown = t.nr_grow;
+	r->shrunk = t.nr_shrink;
+	r->slab_allocs = t.nr_slab_allocs;
+	r->slab_frees = t.nr_slab_frees;
+	r->depot_swaps = c ? ks__mag_depot_swaps(c) : 0;
 }
 
 /* Call FN on a snapshot of each cache (the list lock is not held while FN
@@ -131,6 +137,28 @@ ks_export int ks_slabinfo(int fd)
 	return 0;
 }
 
+/* The traffic of a cache that saw any (slabs made and given back, objects
+ * moved between the slabs and the magazines, magazines traded with the
+ * depot); the last three are counted unless built with --disable-stats. */
+static void activity_row(struct cache_row *r, void *arg)
+{
+	int fd = *(int *)arg;
+	if (!r->grown && !r->slab_allocs && !r->depot_swaps)
+		return;
+	ks__dprintf(fd, "  %-24s %8lu %8lu %12lu %12lu %10lu\n", r->name,
+		    (unsigned long)r->grown, (unsigned long)r->shrunk,
+		    (unsigned long)r->slab_allocs, (unsigned long)r->slab_frees,
+		    (unsigned long)r->depot_swaps);
+}
+
+static void activity_table(int fd)
+{
+	ks__dprintf(fd, "  cache activity%s\n  %-24s %8s %8s %12s %12s %10s\n",
+		    ks_config_stats ? "" : " (built with --disable-stats: slabs only)",
+		    "cache", "grown", "shrunk", "slab allocs", "slab frees", "depot swaps");
+	for_each_cache(activity_row, &fd);
+}
+
 /* The summary malloc_stats and KSLAB_OPTIONS=stats print. */
 void ks__stats_print(int fd, bool with_slabinfo)
 {
@@ -164,6 +192,7 @@ void ks__stats_print(int fd, bool with_slabinfo)
 			    ks__zones[z].free_pages, ks__zones[z].wmark[KS_WMARK_MIN],
 			    ks__zones[z].wmark[KS_WMARK_LOW], ks__zones[z].wmark[KS_WMARK_HIGH]);
 	ks__buddyinfo(fd);
+	activity_table(fd);
 	if (with_slabinfo)
 		ks_slabinfo(fd);
 }

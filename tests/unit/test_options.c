@@ -2,7 +2,8 @@
 /*
  * test_options.c - KSLAB_OPTIONS parsing: flags, flags with =0/=1, numbers,
  * the purge choice, debug implying poison and red zones, and unknown or
- * malformed words ignored with one line on stderr each, changing nothing.
+ * malformed words ignored with one line on stderr each, changing nothing;
+ * "help" printing every option with its default.
  */
 #include "../harness/harness.h"
 #include "internal.h"
@@ -55,7 +56,36 @@ static void t_bad_words(void)
 	CHECK(strstr(ch.out, "verbose") == NULL);
 }
 
+static void run_help(void *arg)
+{
+	(void)arg;
+	ks__options_parse("stats,help,decay_ms=7");
+	/* help changes nothing else: the words around it still took */
+	_exit(ks__opt.stats && ks__opt.decay_ms == 7 ? 0 : 3);
+}
+
+static void t_help(void)
+{
+	static struct harness_child ch;
+	REQUIRE(harness_run_child(run_help, NULL, 60, &ch));
+	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
+	CHECK(strstr(ch.out, "KSLAB_OPTIONS is a comma-separated list") != NULL);
+	/* every option, with its default (not the value given beside help) */
+	CHECK(strstr(ch.out, "  decay_ms   number  1000      how long free memory") != NULL);
+	CHECK(strstr(ch.out, "  stats      flag    0 ") != NULL);
+	CHECK(strstr(ch.out, "  magazines  flag    1 ") != NULL);
+	CHECK(strstr(ch.out, "  purge      word    dontneed  ") != NULL);
+	const char *names[] = { "debug", "poison", "redzone", "verbose", "thp", "nodes" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "\n  %s ", names[i]);
+		CHECK_MSG(strstr(ch.out, want) != NULL, "help lists %s", names[i]);
+	}
+	CHECK(strstr(ch.out, "ignoring") == NULL);
+}
+
 static const struct harness_case cases[] = {
+	{ "help", t_help },
 	{ "flags_and_values", t_flags_and_values },
 	{ "debug_implies", t_debug_implies },
 	{ "bad_words", t_bad_words },
