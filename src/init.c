@@ -45,7 +45,7 @@ static void fork_prepare(void)
 {
 	ks_lock(&boot_lock);
 	ks__mag_lock_all();
-	ks_lock(&ks__meta_lock);
+	ks__meta_lock_all();
 	ks_lock(&ks__slab_caches_lock);
 	ks__slab_lock_all();
 	ks__vmalloc_lock();
@@ -57,13 +57,11 @@ static void fork_release(bool child)
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
 	ks__slab_unlock_all(child);
-	if (child) {
+	if (child)
 		ks_lock_reinit(&ks__slab_caches_lock);
-		ks_lock_reinit(&ks__meta_lock);
-	} else {
+	else
 		ks_unlock(&ks__slab_caches_lock);
-		ks_unlock(&ks__meta_lock);
-	}
+	ks__meta_unlock_all(child);
 	ks__mag_unlock_all(child);
 	if (child)
 		ks_lock_reinit(&boot_lock);

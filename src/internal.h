@@ -42,13 +42,14 @@
  *
  *   file        may call
  *   new         malloc
- *   malloc      api init stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
- *   api         init stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
- *   init        stats kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
- *   stats       kmalloc vmalloc magazine slab page_alloc buddy arena debug options os format
- *   kmalloc     vmalloc magazine slab page_alloc buddy arena debug options os format
- *   magazine    slab page_alloc buddy arena debug options os format
- *   slab        page_alloc buddy arena debug options os format
+ *   malloc      api init stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
+ *   api         init stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
+ *   init        stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
+ *   stats       kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
+ *   kmalloc     vmalloc magazine slab meta page_alloc buddy arena debug options os format
+ *   magazine    slab meta page_alloc buddy arena debug options os format
+ *   slab        meta page_alloc buddy arena debug options os format
+ *   meta        page_alloc buddy arena debug options os format
  *   page_alloc  buddy arena debug options os format
  *   vmalloc     debug options os format
  *   buddy       arena debug options os format
@@ -82,6 +83,7 @@
 #define KS_SLAB_MAX       32768        /* largest kmalloc class */
 #define KS_PAGE_PATH_MAX  (KS_PAGE_SIZE << KS_MAX_ORDER) /* 4 MiB */
 #define KS_NR_CLASSES     60           /* kmalloc classes 16 B .. 32 KiB */
+#define KS_MAX_NODES      8            /* slab nodes (slab.c, 7. Nodes) */
 
 #ifdef KS_DEBUG
 static const bool ks_config_debug = true;
@@ -144,7 +146,7 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
  *   3 caches_lock          magazine.c   the list of caches with depots, ids
  *   4 depot->lock          magazine.c   one node's depot of one cache: its
  *                                       full and empty stacks, counts, minima
- *   5 ks__meta_lock        slab.c       the metadata pool (nodes, depots)
+ *   5 meta_lock            meta.c       the metadata pool (nodes, depots)
  *   6 ks__slab_caches_lock slab.c       the list of slab caches
  *   7 node->lock           slab.c       one cache's slabs on one node: the
  *                                       lists, counters, colour

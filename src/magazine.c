@@ -63,11 +63,10 @@
  *    Objects never reach a thread of another node through a depot except
  *    where the program itself passed them across.
  *
- * 7. Locking.  Lock order: threads_lock -> caches_lock -> depot lock ->
- *    ks__meta_lock (making a depot or slab node) -> slab node lock ->
- *    page allocator locks.  A depot lock is held into the slab layer
- *    only to make a magazine (whose caches have no depots) and in
- *    ks__mag_lock_all (fork).
+ * 7. Locking (internal.h's lock order).  threads_lock, then caches_lock,
+ *    then a depot's lock; a magazine moves to or from the slab layer, and
+ *    a depot is made (meta.c), with no depot lock held; every depot lock
+ *    is taken at once only by ks__mag_lock_all (fork).
  */
 #include "magazine.h"
 #include "debug.h"

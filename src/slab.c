@@ -68,7 +68,7 @@
  *    many nodes as CPUs, no two threads running at once need to.  Node 0
  *    is part of the cache; another node of a cache is made the first time
  *    a thread of that node allocates from it, from a small pool of
- *    metadata blocks (ks__meta_alloc), so a single-threaded program, or a
+ *    metadata blocks (meta.c), so a single-threaded program, or a
  *    cache only one thread uses, pays nothing for the other nodes.
  *
  * 8. Lazy carving.  A new slab's objects are not chained at once: writing
@@ -102,6 +102,7 @@
  *    slab of the others.
  */
 #include "slab.h"
+#include "meta.h"
 #include "page_alloc.h"
 #include "debug.h"
 #include "os.h"
@@ -113,77 +114,12 @@ struct ks_list ks__slab_caches = KS_LIST_INIT(ks__slab_caches);
 ks_lock_t ks__slab_caches_lock = KS_LOCK_INIT(KS_LR_SLAB_CACHES);
 unsigned ks__nr_nodes = 1;
 __thread unsigned ks__tls_node __attribute__((tls_model("initial-exec")));
-ks_lock_t ks__meta_lock = KS_LOCK_INIT(KS_LR_META);
 static uint32_t slab_epoch = 2;      /* ticks of ks__slab_purge_idle (9.) */
 static void count_growth(unsigned order);
 
 void ks__slab_init_nodes(unsigned n)
 {
 	ks__nr_nodes = n < 1 ? 1 : n > KS_MAX_NODES ? KS_MAX_NODES : n;
-}
-
-/* ---- per-node metadata -------------------------------------------------- */
-
-union meta_block {
-	union meta_block *next;      /* on the free list */
-	char bytes[KS_META_SIZE];
-} __attribute__((aligned(KS_CACHE_LINE)));
-
-static union meta_block meta_pool[64];   /* first, before any page: boot */
-static size_t meta_pool_used;
-static union meta_block *meta_free;
-
-/* Caller holds ks__meta_lock. */
-void *ks__meta_alloc(void)
-{
-	union meta_block *b = meta_free;
-
-	if (!b && meta_pool_used < KS_ARRAY_SIZE(meta_pool))
-		b = &meta_pool[meta_pool_used++];
-	else if (!b) {
-		struct ks_page *pg = ks__pages_alloc(KS_GFP_HIGH, 0);
-		if (!pg)
-			return NULL;
-		pg->kind = KS_PG_RESERVED;   /* kslab's own, for good: free() refuses it */
-		b = ks_page_address(pg);
-		for (size_t i = 1; i < KS_PAGE_SIZE / sizeof(*b); i++) {
-			b[i].next = meta_free;
-			meta_free = &b[i];
-		}
-	} else {
-		meta_free = b->next;
-	}
-	memset(b, 0, sizeof(*b));
-	return b;
-}
-
-void ks__meta_put_nodes(ks_meta_slot *slots)
-{
-	ks_lock(&ks__meta_lock);
-	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
-		union meta_block *b = slots[i];
-		if (b) {
-			b->next = meta_free;
-			meta_free = b;
-		}
-		slots[i] = NULL;
-	}
-	ks_unlock(&ks__meta_lock);
-}
-
-void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsigned n),
-		   void *arg, unsigned n)
-{
-	void *b;
-
-	ks_lock(&ks__meta_lock);
-	b = *slot;
-	if (!b && (b = ks__meta_alloc()) != NULL) {
-		init(b, arg, n);
-		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
-	}
-	ks_unlock(&ks__meta_lock);
-	return b;
 }
 
 static void node_init(struct ks_slab_node *nd, unsigned id)

@@ -3,6 +3,7 @@
 #ifndef KS_SLAB_H
 #define KS_SLAB_H
 #include "internal.h"
+#include "meta.h"
 #include "arena.h"
 
 #define KS_CACHE_DEBUG_FLAGS (KS_CACHE_POISON | KS_CACHE_RED_ZONE)
@@ -11,13 +12,12 @@
 #define KS_SLAB_MAX_ORDER 5
 
 #define KS_PARTIAL_BUCKETS 4         /* partial lists by quarter of fullness */
-#define KS_MAX_NODES 8               /* slab nodes (see slab.c, 7. Nodes) */
 
 /* One node's share of a cache: the kernel's kmem_cache_node.  A slab
  * belongs to one node for its life (ks_page.node); threads allocate from
  * their own node's slabs and free to the object's.  Node 0's is part of
  * the cache; the others are made when a thread of their node first uses
- * the cache (ks__slab_meta_alloc). */
+ * the cache (meta.c). */
 struct ks_slab_node {
 	ks_lock_t lock;              /* the lists, the counters, colour_next */
 	/* slabs with free and used objects, by fullness: partial[b] holds
@@ -75,23 +75,6 @@ extern __thread unsigned ks__tls_node __attribute__((tls_model("initial-exec")))
  * exists. */
 void ks__slab_init_nodes(unsigned n);
 
-/* Per-node metadata (slab nodes, depots): zeroed, cache-line aligned
- * blocks of up to KS_META_SIZE bytes, from a static pool and then from
- * whole pages, never malloc; kept for reuse when freed.  ks__meta_lock
- * serialises the creation of every cache's nodes (fork takes it first). */
-#define KS_META_SIZE 256
-void *ks__meta_alloc(void);
-extern ks_lock_t ks__meta_lock;
-/* The block *SLOT points to, or, if it is NULL, a new one filled by
- * INIT(block, ARG, N) and published to readers that load *SLOT with
- * acquire and take no lock; NULL if there is no memory.  SLOT is a
- * node[] or depot[] entry, whatever its pointer type. */
-typedef void *ks_meta_slot __attribute__((may_alias));
-void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsigned n),
-		   void *arg, unsigned n);
-/* Free the blocks of SLOTS[1..KS_MAX_NODES) (slot 0 is part of its owner)
- * and clear them, when their cache goes. */
-void ks__meta_put_nodes(ks_meta_slot *slots);
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 			size_t align, unsigned long flags, void (*ctor)(void *));

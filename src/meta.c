@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * meta.c - the metadata pool: the blocks a cache's per-node parts live in.
+ *
+ * A cache has a part per node (a slab node in slab.c, a depot in
+ * magazine.c), and node 0's is built into the cache, so a program with one
+ * thread, or a cache one thread uses, pays for no other.  The others are
+ * made when a thread of their node first uses the cache, inside malloc:
+ * they cannot come from malloc, and a slab cache of them would need nodes
+ * of its own.  So they come from here, as the kernel's early boot
+ * structures come from memblock: fixed blocks of KS_META_SIZE bytes,
+ * cache-line aligned, from a static pool of 64 (enough for the caches a
+ * program makes at start-up, before any page exists), then from whole
+ * pages taken from the page allocator and kept for good (marked RESERVED,
+ * so that free() refuses a pointer into them).  A block freed with its
+ * cache goes on a free list and is reused; pages never go back.
+ *
+ * Publication.  ks__meta_get makes the block a slot (node[n], depot[n])
+ * points to, fills it with the owner's INIT under meta_lock and stores the
+ * pointer with release, so readers load the slot with acquire and take no
+ * lock; two threads that race to make the same node get the same block.
+ * meta_lock is rank 5 of internal.h's lock order: it is taken with no
+ * depot, node or zone lock held, and takes the zone's locks under it when
+ * the pool needs a page.
+ */
+#include "meta.h"
+#include "page_alloc.h"
+#include <string.h>
+
+static ks_lock_t meta_lock = KS_LOCK_INIT(KS_LR_META);
+
+union meta_block {
+	union meta_block *next;      /* on the free list */
+	char bytes[KS_META_SIZE];
+} __attribute__((aligned(KS_CACHE_LINE)));
+
+static union meta_block meta_pool[64];   /* first, before any page: boot */
+static size_t meta_pool_used;
+static union meta_block *meta_free;
+
+/* A zeroed block: the free list's first, the static pool's next, or a
+ * new page's first (the rest of the page goes on the free list).  Caller
+ * holds meta_lock. */
+static void *meta_alloc(void)
+{
+	union meta_block *b = meta_free;
+
+	if (!b && meta_pool_used < KS_ARRAY_SIZE(meta_pool))
+		b = &meta_pool[meta_pool_used++];
+	else if (!b) {
+		struct ks_page *pg = ks__pages_alloc(KS_GFP_HIGH, 0);
+		if (!pg)
+			return NULL;
+		pg->kind = KS_PG_RESERVED;   /* kslab's own, for good: free() refuses it */
+		b = ks_page_address(pg);
+		for (size_t i = 1; i < KS_PAGE_SIZE / sizeof(*b); i++) {
+			b[i].next = meta_free;
+			meta_free = &b[i];
+		}
+	} else {
+		meta_free = b->next;
+	}
+	memset(b, 0, sizeof(*b));
+	return b;
+}
+
+void ks__meta_put_nodes(ks_meta_slot *slots)
+{
+	ks_lock(&meta_lock);
+	for (unsigned i = 1; i < KS_MAX_NODES; i++) {
+		union meta_block *b = slots[i];
+		if (b) {
+			b->next = meta_free;
+			meta_free = b;
+		}
+		slots[i] = NULL;
+	}
+	ks_unlock(&meta_lock);
+}
+
+void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsigned n),
+		   void *arg, unsigned n)
+{
+	void *b;
+
+	ks_lock(&meta_lock);
+	b = *slot;
+	if (!b && (b = meta_alloc()) != NULL) {
+		init(b, arg, n);
+		__atomic_store_n(slot, b, __ATOMIC_RELEASE);
+	}
+	ks_unlock(&meta_lock);
+	return b;
+}
+
+void ks__meta_lock_all(void)
+{
+	ks_lock(&meta_lock);
+}
+
+void ks__meta_unlock_all(bool child)
+{
+	if (child)
+		ks_lock_reinit(&meta_lock);
+	else
+		ks_unlock(&meta_lock);
+}
