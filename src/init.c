@@ -31,6 +31,7 @@
 #include "page_alloc.h"
 #include "slab.h"
 #include "magazine.h"
+#include "thread.h"
 #include "kmalloc.h"
 #include "vmalloc.h"
 #include "options.h"
@@ -94,7 +95,7 @@ static void boot_late(void)
 	if (__atomic_exchange_n(&late_done, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (pthread_key_create(&key, ks__mag_thread_exit) == 0)
-		ks__mag_set_thread_key(key);
+		ks__thread_set_key(key);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	__atomic_store_n(&ks__boot_state, 3, __ATOMIC_RELEASE);
 }

@@ -42,12 +42,13 @@
  *
  *   file        may call
  *   new         malloc
- *   malloc      api init stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
- *   api         init stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
- *   init        stats kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
- *   stats       kmalloc vmalloc magazine slab meta page_alloc buddy arena debug options os format
- *   kmalloc     vmalloc magazine slab meta page_alloc buddy arena debug options os format
- *   magazine    slab meta page_alloc buddy arena debug options os format
+ *   malloc      api init stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   api         init stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   init        stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   stats       kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   kmalloc     vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   magazine    thread slab meta page_alloc buddy arena debug options os format
+ *   thread      slab page_alloc buddy arena debug options os format
  *   slab        meta page_alloc buddy arena debug options os format
  *   meta        page_alloc buddy arena debug options os format
  *   page_alloc  buddy arena debug options os format
@@ -142,7 +143,7 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
  * ks_lock checks the order and panics on a violation (jemalloc's witness).
  *
  *   1 boot_lock            init.c       the core's one-time boot
- *   2 threads_lock         magazine.c   the list of thread states
+ *   2 ks__threads_lock     thread.c     the list of thread states
  *   3 caches_lock          magazine.c   the list of caches with depots, ids
  *   4 depot->lock          magazine.c   one node's depot of one cache: its
  *                                       full and empty stacks, counts, minima

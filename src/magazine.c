@@ -45,14 +45,14 @@
  *    malloc tick) flushes them, and the empty slabs of the cache go back to
  *    the page allocator.
  *
- * 5. Thread state.  ks__tls_tcache, one initial-exec TLS pointer, starts at
- *    ks__tcache_empty, a valid state whose cpu caches all have no rounds and
- *    no capacity: the first alloc and free of a thread fail into the slow
- *    path, which builds the real state (from a slab cache, never malloc)
- *    and registers the thread-exit destructor.  At exit the thread's
- *    magazines go back to the depots and its pointer is set to
- *    ks__tcache_dead, so late frees in TLS destructors still work, through
- *    the slab layer directly.
+ * 5. Thread state.  The cpu caches live in the thread's ks_tcache, which
+ *    thread.c makes on a thread's first slow-path call and finds through
+ *    one TLS pointer.  At thread exit (ks__mag_thread_exit, the pthread key
+ *    destructor) and in a fork child (for the threads that did not survive)
+ *    this file gives every magazine of the state back to the depots, and
+ *    thread.c frees the state.  Before a thread has a state, and after it
+ *    exits, its cpu caches are the shared empty ones: every alloc and free
+ *    fails the fast path's tests and comes here, and goes to the slabs.
  *
  * 6. Nodes.  A cache has a depot per slab node (slab.c, 7.), and a thread
  *    trades with its own node's depot when it allocates.  A full magazine
@@ -63,25 +63,17 @@
  *    Objects never reach a thread of another node through a depot except
  *    where the program itself passed them across.
  *
- * 7. Locking (internal.h's lock order).  threads_lock, then caches_lock,
- *    then a depot's lock; a magazine moves to or from the slab layer, and
- *    a depot is made (meta.c), with no depot lock held; every depot lock
- *    is taken at once only by ks__mag_lock_all (fork).
+ * 7. Locking (internal.h's lock order).  ks__threads_lock (thread.c),
+ *    then caches_lock, then a depot's lock; a magazine moves to or from
+ *    the slab layer, and a depot is made (meta.c), with no depot lock
+ *    held; every depot lock is taken at once only by ks__mag_lock_all
+ *    (fork).
  */
-#include "magazine.h"
+#include "thread.h"
 #include "debug.h"
 #include "options.h"
-#include "page_alloc.h"
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-
-struct ks_tcache ks__tcache_empty;
-static struct ks_tcache ks__tcache_dead;
-uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
-__thread struct ks_tcache *ks__tls_tcache
-	__attribute__((tls_model("initial-exec"))) = &ks__tcache_empty;
 
 #define MAG_MIN_SHIFT 2                       /* 4 rounds */
 #define MAG_MAX_SHIFT 8                       /* 256 rounds */
@@ -89,13 +81,7 @@ __thread struct ks_tcache *ks__tls_tcache
 #define CONTENTION_GROW 32
 
 static struct ks_slab_cache mag_caches[NR_MAG_CACHES];
-static struct ks_slab_cache tcache_cache;
 static struct ks_slab_cache cache_cache;     /* the kmem_cache cache */
-static struct ks_list threads = KS_LIST_INIT(threads);
-static ks_lock_t threads_lock = KS_LOCK_INIT(KS_LR_THREADS);
-static size_t nr_threads;
-static pthread_key_t thread_key;
-static bool have_key;
 static struct ks_list caches = KS_LIST_INIT(caches);
 static ks_lock_t caches_lock = KS_LOCK_INIT(KS_LR_CACHES);
 static uint64_t id_bits[KS_MAX_CACHE_IDS / 64];
@@ -110,8 +96,7 @@ void ks__mag_init(void)
 				    sizeof(struct ks_mag) + cap * sizeof(void *), KS_CACHE_LINE,
 				    KS_CACHE_INTERNAL, NULL);
 	}
-	ks__slab_cache_init(&tcache_cache, "ks_thread_cache", sizeof(struct ks_tcache),
-			    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
+	ks__thread_init();
 	ks__slab_cache_init(&cache_cache, "ks_cache", sizeof(struct ks_cache),
 			    KS_CACHE_LINE, KS_CACHE_INTERNAL, NULL);
 	for (unsigned i = 0; i < KS_NR_CLASSES; i++)
@@ -295,130 +280,6 @@ static void depot_lock(struct ks_depot *d)
 	}
 }
 
-/* ---- thread state ------------------------------------------------------- */
-
-/* The node with the fewest busy threads other than SELF (ties: SELF's
- * own, then the lowest).  A thread is busy if it ticked since the last
- * choice or has not ticked yet (it has only just started): a main thread
- * that only waits for its workers does not hold a node, and neither does
- * a thread that is about to exit.  Caller holds threads_lock. */
-static unsigned pick_node(struct ks_tcache *self)
-{
-	unsigned busy[KS_MAX_NODES] = { 0 }, best = self->node;
-	struct ks_list *pos;
-
-	ks_list_for_each(pos, &threads) {
-		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		uint64_t ticks = __atomic_load_n(&tc->ticks, __ATOMIC_RELAXED);
-		if (tc != self && (ticks != tc->ticks_seen || ticks == 0))
-			busy[tc->node]++;
-		tc->ticks_seen = ticks;
-	}
-	for (unsigned i = 0; i < ks__nr_nodes; i++)
-		if (busy[i] < busy[best])
-			best = i;
-	return best;
-}
-
-void ks__mag_tick(struct ks_tcache *tc)
-{
-	if (tc == &ks__tcache_empty || tc == &ks__tcache_dead)
-		return;                /* shared states: not a thread's own */
-	__atomic_store_n(&tc->ticks, tc->ticks + 1, __ATOMIC_RELAXED);
-	if (tc->ticks != 1 || ks__nr_nodes == 1)
-		return;
-	ks_lock(&threads_lock);
-	tc->node = pick_node(tc);
-	ks_unlock(&threads_lock);
-	ks__tls_node = tc->node;
-}
-
-static struct ks_tcache *tcache_create(void)
-{
-	struct ks_tcache *tc = ks__slab_alloc(&tcache_cache, KS_GFP_ZERO);
-
-	if (!tc)
-		return NULL;
-	tc->tid = (pid_t)syscall(SYS_gettid);
-	tc->tick = KS_TICK_PERIOD;
-	memcpy(tc->cc_off, ks__cc_off_template, sizeof(tc->cc_off));
-	ks_lock(&threads_lock);
-	ks_list_add(&tc->link, &threads);
-	nr_threads++;
-	tc->node = pick_node(tc);
-	ks_unlock(&threads_lock);
-	ks__tls_node = tc->node;
-	ks__tls_tcache = tc;
-	if (have_key)
-		pthread_setspecific(thread_key, tc);   /* may malloc: state is set */
-	return tc;
-}
-
-void ks__mag_set_thread_key(pthread_key_t key)
-{
-	thread_key = key;
-	have_key = true;
-	if (ks__tls_tcache != &ks__tcache_empty && ks__tls_tcache != &ks__tcache_dead)
-		pthread_setspecific(key, ks__tls_tcache);
-}
-
-size_t ks__mag_nr_threads(void)
-{
-	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED);
-}
-
-/* A thread's array of cpu caches of object caches (the kmalloc classes'
- * sit in the ks_tcache itself) is whole pages from the page allocator,
- * zeroed: NR_EXT entries take this many. */
-static size_t ext_nr_pages(size_t nr_ext)
-{
-	return ks_align_up(nr_ext * sizeof(struct ks_cpu_cache), KS_PAGE_SIZE) >> KS_PAGE_SHIFT;
-}
-
-static void ext_free(struct ks_cpu_cache *ext, size_t nr_ext)
-{
-	if (nr_ext)
-		ks__pages_free_exact(ks_virt_to_page(ext), ext_nr_pages(nr_ext));
-}
-
-/* The cpu cache of C in TC, growing TC's array for a new cache id; NULL if
- * there is none to be had. */
-static struct ks_cpu_cache *cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
-{
-	struct ks_cpu_cache *ext, *cc = ks_cpu_cache_of(tc, c);
-	size_t i = c->id - KS_NR_CLASSES, n;
-	struct ks_page *pg;
-
-	if (cc)
-		return cc;
-	n = ks_align_up((i + 1) * sizeof(*ext), KS_PAGE_SIZE) / sizeof(*ext);
-	if (ext_nr_pages(n) > (1ul << KS_MAX_ORDER))
-		return NULL;
-	pg = ks__pages_alloc_exact(KS_GFP_ZERO, ext_nr_pages(n), 0, KS_PG_PAGES);
-	if (!pg)
-		return NULL;
-	ext = ks_page_address(pg);
-	if (tc->nr_ext) {
-		memcpy(ext, tc->ext, tc->nr_ext * sizeof(*ext));
-		ext_free(tc->ext, tc->nr_ext);
-	}
-	tc->ext = ext;
-	tc->nr_ext = n;
-	return &tc->ext[i];
-}
-
-/* The calling thread's state, built on first use; NULL when the thread is
- * exiting or no memory is left (callers then use the slab layer). */
-static struct ks_tcache *tcache_get(void)
-{
-	struct ks_tcache *tc = ks__tls_tcache;
-	if (tc == &ks__tcache_dead)
-		return NULL;
-	if (tc == &ks__tcache_empty)
-		tc = tcache_create();
-	return tc;
-}
-
 /* Give the magazines of a cpu cache of a thread of NODE back to the
  * depots (within their caps). */
 static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned node)
@@ -446,17 +307,12 @@ static void tcache_release(struct ks_tcache *tc)
 		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
 	ks_unlock(&caches_lock);
-	ext_free(tc->ext, tc->nr_ext);
-	ks_lock(&threads_lock);
-	ks_list_del(&tc->link);
-	nr_threads--;
-	ks_unlock(&threads_lock);
-	ks__slab_free(&tcache_cache, tc);
+	ks__thread_free(tc);
 }
 
 void ks__mag_thread_exit(void *arg)
 {
-	ks__tls_tcache = &ks__tcache_dead;
+	ks__thread_exiting();
 	if (arg)
 		tcache_release(arg);
 }
@@ -547,7 +403,8 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	size_t got;
 	void *obj;
 
-	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c)))
+	if (!c->magazines || !(tc = ks__thread_get()) ||
+	    !(cc = ks__thread_cpu_cache(tc, c)))
 		return ks__slab_alloc(&c->sc, gfp);
 	if (cc->cursor != cc->base)           /* custom caches get here first */
 		goto pop;
@@ -615,7 +472,8 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 	struct ks_depot *d;
 	struct ks_mag *empty;
 
-	if (!c->magazines || !(tc = tcache_get()) || !(cc = cpu_cache(tc, c))) {
+	if (!c->magazines || !(tc = ks__thread_get()) ||
+	    !(cc = ks__thread_cpu_cache(tc, c))) {
 		ks__slab_free(&c->sc, obj);
 		return;
 	}
@@ -761,12 +619,12 @@ void ks__mag_drain_all_threads(struct ks_cache *c)
 {
 	struct ks_list *pos;
 
-	ks_lock(&threads_lock);
-	ks_list_for_each(pos, &threads) {
+	ks_lock(&ks__threads_lock);
+	ks_list_for_each(pos, &ks__threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
 		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
-	ks_unlock(&threads_lock);
+	ks_unlock(&ks__threads_lock);
 	depots_release_all(c);
 }
 
@@ -824,7 +682,7 @@ void ks__mag_lock_all(void)
 {
 	struct ks_list *pos;
 
-	ks_lock(&threads_lock);
+	ks_lock(&ks__threads_lock);
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
@@ -853,16 +711,14 @@ void ks__mag_unlock_all(bool child)
 	}
 	if (!child) {
 		ks_unlock(&caches_lock);
-		ks_unlock(&threads_lock);
+		ks_unlock(&ks__threads_lock);
 		return;
 	}
 	ks_lock_reinit(&caches_lock);
-	ks_lock_reinit(&threads_lock);
-	ks_list_for_each_safe(pos, tmp, &threads) {
+	ks__thread_fork_child();
+	ks_list_for_each_safe(pos, tmp, &ks__threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
 		if (tc != ks__tls_tcache)
 			tcache_release(tc);
 	}
-	if (ks__tls_tcache != &ks__tcache_empty && ks__tls_tcache != &ks__tcache_dead)
-		ks__tls_tcache->tid = (pid_t)syscall(SYS_gettid);
 }

@@ -89,6 +89,8 @@ struct ks_tcache {
 	uint64_t ticks_seen;         /* ticks when a node was last chosen */
 };
 
+/* The shared state of a thread that has none of its own yet, and every
+ * thread's pointer to its own (thread.c). */
 extern struct ks_tcache ks__tcache_empty;
 
 /* The calling thread's cpu cache of C, or NULL if it has none yet. */
@@ -129,11 +131,6 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
 uint64_t ks__mag_depot_swaps(struct ks_cache *c);
 /* Thread exit: the caller's magazines go back to the depots. */
 void ks__mag_thread_exit(void *tcache);
-/* The malloc tick of TC's thread: counts it, and at the first one chooses
- * the thread's node again, now that its creator may have gone. */
-void ks__mag_tick(struct ks_tcache *tc);
-void ks__mag_set_thread_key(pthread_key_t key);
-size_t ks__mag_nr_threads(void);
 size_t ks__mag_drain_depots(void);
 /* Working-set reap: flush what every depot held unused since last time. */
 void ks__mag_reap(void);

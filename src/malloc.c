@@ -27,6 +27,7 @@
 #include "init.h"
 #include "kmalloc.h"
 #include "magazine.h"
+#include "thread.h"
 #include "page_alloc.h"
 #include "vmalloc.h"
 #include "options.h"
@@ -47,7 +48,7 @@ void *ks__malloc_slow(size_t size)
 	ks_boot();
 	if (tc->tick < 0 && tc != &ks__tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
-		ks__mag_tick(tc);
+		ks__thread_tick(tc);
 		if (ks__pages_decay()) {
 			ks__mag_reap();
 			ks__vmalloc_decay();

@@ -23,6 +23,7 @@
 #include "buddy.h"
 #include "slab.h"
 #include "magazine.h"
+#include "thread.h"
 #include "vmalloc.h"
 #include "os.h"
 #include <errno.h>
@@ -112,7 +113,7 @@ ks_export int ks_stats_get(struct ks_stats *st)
 	st->large_bytes += ks__vmalloc_mapped();
 	st->large_count += ks__vmalloc_count();
 	st->metadata = ks__arena_nr_sections() * KS_SECTION_RESERVED * KS_PAGE_SIZE;
-	st->nr_threads = ks__mag_nr_threads();
+	st->nr_threads = ks__thread_count();
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "kmalloc.h"
 #include "magazine.h"
+#include "thread.h"
 #include "init.h"
 #include <pthread.h>
 
@@ -76,9 +77,9 @@ static void t_thread_exit_flush(void)
 	ks__mag_free_slow(c, obj);
 	struct ks_tcache *tc = ks__tls_tcache;
 	REQUIRE(tc != &ks__tcache_empty);
-	size_t threads = ks__mag_nr_threads();
+	size_t threads = ks__thread_count();
 	ks__mag_thread_exit(tc);               /* as the key destructor does */
-	CHECK_EQ(ks__mag_nr_threads(), threads - 1);
+	CHECK_EQ(ks__thread_count(), threads - 1);
 	/* later frees in this "exiting" thread go to the slabs directly */
 	void *late = ks__mag_alloc_slow(c, 0);
 	REQUIRE(late != NULL);
@@ -195,7 +196,7 @@ static void *node_a(void *arg)
 	(void)arg;
 	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));    /* has a node now */
 	for (int i = 0; i < 4; i++)
-		ks__mag_tick(ks__tls_tcache);                 /* and is busy */
+		ks__thread_tick(ks__tls_tcache);                 /* and is busy */
 	nc.a_node = ks__tls_node;
 	nt_set(&nc.a_ready);
 	nt_wait(&nc.b_done);
@@ -208,7 +209,7 @@ static void *node_b(void *arg)
 	(void)arg;
 	ks__mag_free_slow(c, ks__mag_alloc_slow(c, 0));
 	CHECK(ks__tls_node != nc.a_node);
-	ks__mag_tick(ks__tls_tcache);      /* the first tick chooses again */
+	ks__thread_tick(ks__tls_tcache);      /* the first tick chooses again */
 	CHECK(ks__tls_node != nc.a_node);
 	CHECK_EQ(ks__tls_tcache->node, ks__tls_node);
 	nt_set(&nc.b_done);
