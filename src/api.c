@@ -312,6 +312,7 @@ ks_export int ks_check(void)
 	broken = check_one("sections", ks__arena_check()) +
 		 check_one("buddy", ks__buddy_check()) +
 		 check_one("vmalloc", ks__vmalloc_check());
+	broken += ks__mag_check_all(check_one);
 	ks_lock(&ks__slab_caches_lock);
 	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);

@@ -240,6 +240,53 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	return 0;
 }
 
+/* ---- loading a magazine, depot stacks ------------------------------------ */
+
+/* Make M (with its rounds) the loaded magazine of CC; unload() is its
+ * converse: the loaded magazine, with the cursor written out into its
+ * rounds.  Between them they are the only code that moves a magazine in
+ * or out of the three cursors. */
+static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
+{
+	cc->base = m->round;
+	cc->cursor = m->round + m->rounds;
+	cc->limit = m->round + m->size;
+}
+
+static struct ks_mag *unload(struct ks_cpu_cache *cc)
+{
+	struct ks_mag *m = ks_cc_loaded(cc);
+
+	m->rounds = ks_cc_rounds(cc);
+	return m;
+}
+
+/* Push M on stack ST of depot D if it has room (max_full); false if not.
+ * Caller holds d->lock. */
+static bool mag_push(struct ks_depot *d, struct ks_mag_stack *st, struct ks_mag *m)
+{
+	if (st->nr >= d->max_full)
+		return false;
+	m->next = st->top;
+	st->top = m;
+	st->nr++;
+	return true;
+}
+
+/* Pop stack ST (NULL if it is empty), keeping its low-water mark for the
+ * reap.  Caller holds the depot's lock. */
+static struct ks_mag *mag_pop(struct ks_mag_stack *st)
+{
+	struct ks_mag *m = st->top;
+
+	if (!m)
+		return NULL;
+	st->top = m->next;
+	if (--st->nr < st->min)
+		st->min = st->nr;
+	return m;
+}
+
 /* Put M into a depot of C: objects to their home depot's full stack if
  * there is room, else to the slabs; an empty one to the empty stack of
  * node NODE's (or freed if it holds as many as the full stack may). */
@@ -249,17 +296,8 @@ static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
 
 	KS_ASSERT(m->rounds <= m->size);
 	ks_lock(&d->lock);
-	if (m->rounds && d->nr_full < d->max_full) {
-		m->next = d->full;
-		d->full = m;
-		d->nr_full++;
+	if (mag_push(d, m->rounds ? &d->full : &d->empty, m))
 		m = NULL;
-	} else if (!m->rounds && d->nr_empty < d->max_full) {
-		m->next = d->empty;
-		d->empty = m;
-		d->nr_empty++;
-		m = NULL;
-	}
 	ks_unlock(&d->lock);
 	if (m) {
 		mag_flush(c, m);
@@ -284,13 +322,9 @@ static void depot_lock(struct ks_depot *d)
  * depots (within their caps). */
 static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned node)
 {
-	struct ks_mag *loaded;
-
 	if (!cc || !cc->base)
 		return;
-	loaded = ks_cc_loaded(cc);
-	loaded->rounds = ks_cc_rounds(cc);
-	depot_put(c, loaded, node);
+	depot_put(c, unload(cc), node);
 	depot_put(c, cc->prev, node);
 	memset(cc, 0, sizeof(*cc));
 }
@@ -319,14 +353,6 @@ void ks__mag_thread_exit(void *arg)
 
 /* ---- the slow paths ----------------------------------------------------- */
 
-/* Make M (with its rounds) the loaded magazine of CC. */
-static void set_loaded(struct ks_cpu_cache *cc, struct ks_mag *m)
-{
-	cc->base = m->round;
-	cc->cursor = m->round + m->rounds;
-	cc->limit = m->round + m->size;
-}
-
 /* An empty magazine: one node NODE's depot holds, or a new one. */
 static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 {
@@ -334,12 +360,7 @@ static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 	struct ks_mag *m;
 
 	ks_lock(&d->lock);
-	m = d->empty;
-	if (m) {
-		d->empty = m->next;
-		if (--d->nr_empty < d->min_empty)
-			d->min_empty = d->nr_empty;
-	}
+	m = mag_pop(&d->empty);
 	ks_unlock(&d->lock);
 	if (m) {
 		m->rounds = 0;
@@ -369,9 +390,8 @@ static bool cpu_cache_load(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned
 
 static void swap_loaded(struct ks_cpu_cache *cc)
 {
-	struct ks_mag *m = ks_cc_loaded(cc);
+	struct ks_mag *m = unload(cc);
 
-	m->rounds = ks_cc_rounds(cc);
 	set_loaded(cc, cc->prev);
 	cc->prev = m;
 }
@@ -400,6 +420,7 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	struct ks_tcache *tc;
 	struct ks_cpu_cache *cc;
 	struct ks_depot *d;
+	struct ks_mag *full;
 	size_t got;
 	void *obj;
 
@@ -420,24 +441,16 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 	 *    not) */
 	d = depot_of(c, tc->node);
 	depot_lock(d);
-	if (d->full) {
-		struct ks_mag *full = d->full, *spare = cc->prev;
-		d->full = full->next;
-		if (--d->nr_full < d->min_full)
-			d->min_full = d->nr_full;
-		if (d->nr_empty < d->max_full) {
-			spare->next = d->empty;
-			d->empty = spare;
-			d->nr_empty++;
+	if ((full = mag_pop(&d->full)) != NULL) {
+		struct ks_mag *spare = cc->prev;
+		if (mag_push(d, &d->empty, spare))
 			spare = NULL;
-		}
 		if (ks_config_stats)
 			d->nr_swaps++;
 		ks_unlock(&d->lock);
 		if (spare)
 			mag_delete(spare);
-		cc->prev = ks_cc_loaded(cc);
-		cc->prev->rounds = 0;
+		cc->prev = unload(cc);
 		set_loaded(cc, full);
 		goto pop;
 	}
@@ -499,26 +512,16 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 	 *    for an empty one */
 	d = home_depot(c, cc->prev);
 	depot_lock(d);
-	if (d->nr_full < d->max_full) {
-		empty = d->empty;
-		if (empty) {
-			d->empty = empty->next;
-			if (--d->nr_empty < d->min_empty)
-				d->min_empty = d->nr_empty;
-		}
-		if (empty || (empty = mag_new(d->magsize)) != NULL) {
-			cc->prev->next = d->full;
-			d->full = cc->prev;
-			d->nr_full++;
-			if (ks_config_stats)
-				d->nr_swaps++;
-			ks_unlock(&d->lock);
-			cc->prev = ks_cc_loaded(cc);
-			cc->prev->rounds = ks_cc_rounds(cc);
-			empty->rounds = 0;
-			set_loaded(cc, empty);
-			goto push;
-		}
+	if (d->full.nr < d->max_full &&
+	    ((empty = mag_pop(&d->empty)) != NULL || (empty = mag_new(d->magsize)) != NULL)) {
+		mag_push(d, &d->full, cc->prev);
+		if (ks_config_stats)
+			d->nr_swaps++;
+		ks_unlock(&d->lock);
+		cc->prev = unload(cc);
+		empty->rounds = 0;
+		set_loaded(cc, empty);
+		goto push;
 	}
 	ks_unlock(&d->lock);
 	/* 3. the depot is full: the previous magazine's objects go to the
@@ -531,14 +534,12 @@ push:
 
 /* ---- draining ----------------------------------------------------------- */
 
-/* Take N magazines off a depot stack. */
-static struct ks_mag *pop_n(struct ks_mag **stack, size_t *count, size_t n)
+/* Take up to N magazines off stack ST, as a list. */
+static struct ks_mag *pop_n(struct ks_mag_stack *st, size_t n)
 {
-	struct ks_mag *taken = NULL;
-	while (n-- && *stack) {
-		struct ks_mag *m = *stack;
-		*stack = m->next;
-		(*count)--;
+	struct ks_mag *taken = NULL, *m;
+
+	while (n-- && (m = mag_pop(st)) != NULL) {
 		m->next = taken;
 		taken = m;
 	}
@@ -555,10 +556,10 @@ static size_t depot_release(struct ks_cache *c, struct ks_depot *d, size_t nfull
 	size_t n = 0;
 
 	ks_lock(&d->lock);
-	full = pop_n(&d->full, &d->nr_full, nfull);
-	empty = pop_n(&d->empty, &d->nr_empty, nempty);
-	d->min_full = d->nr_full;
-	d->min_empty = d->nr_empty;
+	full = pop_n(&d->full, nfull);
+	empty = pop_n(&d->empty, nempty);
+	d->full.min = d->full.nr;
+	d->empty.min = d->empty.nr;
 	ks_unlock(&d->lock);
 	while (full) {
 		struct ks_mag *m = full;
@@ -601,8 +602,91 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 	*magsize = __atomic_load_n(&c->depot0.magsize, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < ks__nr_nodes; i++)
 		if (depot_if(c, i))
-			n += __atomic_load_n(&depot_if(c, i)->nr_full, __ATOMIC_RELAXED);
+			n += __atomic_load_n(&depot_if(c, i)->full.nr, __ATOMIC_RELAXED);
 	return n;
+}
+
+/* ---- checking ------------------------------------------------------------ */
+
+/* A magazine of C: its capacity one of the magazine sizes; with FULL, it
+ * holds objects of C (a full stack also takes the part-filled magazines of
+ * a drained thread), else none. */
+static int check_mag(struct ks_cache *c, const struct ks_mag *m, bool full)
+{
+	int broken = 0;
+
+	if (!ks_is_pow2(m->size) || m->size < (1u << MAG_MIN_SHIFT) ||
+	    m->size > (1u << MAG_MAX_SHIFT))
+		return 1;
+	if (full ? m->rounds == 0 || m->rounds > m->size : m->rounds != 0)
+		broken++;
+	for (uint32_t i = 0; full && i < m->rounds; i++) {
+		const void *obj = m->round[i];
+		if (!ks_is_ours(obj) || ks_virt_to_page(obj)->cache != &c->sc)
+			broken++;
+	}
+	return broken;
+}
+
+/* Stack ST of depot D: as long as its count, its low-water mark below it,
+ * within the cap, each magazine well formed. */
+static int check_stack(struct ks_cache *c, const struct ks_depot *d,
+		       const struct ks_mag_stack *st, bool full)
+{
+	size_t n = 0;
+	int broken = 0;
+
+	for (const struct ks_mag *m = st->top; m && n <= st->nr; m = m->next, n++)
+		broken += check_mag(c, m, full);
+	if (n != st->nr || st->min > st->nr || st->nr > d->max_full)
+		broken++;
+	return broken;
+}
+
+int ks__mag_check(struct ks_cache *c)
+{
+	struct ks_tcache *tc = ks__tls_tcache;
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(tc, c);
+	int broken = 0;
+
+	for (unsigned i = 0; i < ks__nr_nodes; i++) {
+		struct ks_depot *d = depot_if(c, i);
+		if (!d)
+			continue;
+		ks_lock(&d->lock);
+		broken += check_stack(c, d, &d->full, true) + check_stack(c, d, &d->empty, false);
+		ks_unlock(&d->lock);
+	}
+	/* the calling thread's pair: the only cpu caches it may read */
+	if (cc && cc->base) {
+		const struct ks_mag *m = ks_cc_loaded(cc);
+		if (cc->limit != m->round + m->size || cc->cursor < cc->base ||
+		    cc->cursor > cc->limit)
+			broken++;
+		for (void **p = cc->base; p < cc->cursor && p < cc->limit; p++)
+			if (!ks_is_ours(*p) || ks_virt_to_page(*p)->cache != &c->sc)
+				broken++;
+		/* the previous magazine is all or nothing (the ladders swap it
+		 * only then) */
+		if (cc->prev->rounds != 0 && cc->prev->rounds != cc->prev->size)
+			broken++;
+		broken += check_mag(c, cc->prev, cc->prev->rounds != 0);
+	}
+	return broken;
+}
+
+int ks__mag_check_all(int (*report)(const char *cache, int broken))
+{
+	struct ks_list *pos;
+	int broken = 0;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches) {
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
+		broken += report(c->sc.name, ks__mag_check(c));
+	}
+	ks_unlock(&caches_lock);
+	return broken;
 }
 
 uint64_t ks__mag_depot_swaps(struct ks_cache *c)
@@ -661,7 +745,7 @@ static void reap_cache(struct ks_cache *c)
 	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_depot *d = depot_if(c, i);
 		if (d)
-			depot_release(c, d, d->min_full, d->min_empty);
+			depot_release(c, d, d->full.min, d->empty.min);
 	}
 	ks__slab_shrink(&c->sc);
 }

@@ -34,13 +34,19 @@ static inline uint32_t ks_cc_rounds(const struct ks_cpu_cache *cc)
 	return (uint32_t)(cc->cursor - cc->base);
 }
 
+/* A stack of magazines in a depot (magazine.c's mag_push, mag_pop). */
+struct ks_mag_stack {
+	struct ks_mag *top;
+	size_t nr;
+	size_t min;                  /* lowest nr since the last reap */
+};
+
 struct ks_depot {
 	ks_lock_t lock;
-	struct ks_mag *full;         /* magazines with objects */
-	struct ks_mag *empty;
-	size_t nr_full, nr_empty;
-	size_t max_full;             /* beyond this, magazines go to the slabs */
-	size_t min_full, min_empty;  /* lowest counts since the last reap */
+	struct ks_mag_stack full;    /* magazines with objects */
+	struct ks_mag_stack empty;
+	size_t max_full;             /* each stack's cap; beyond it, magazines
+	                                go to the slabs (or are freed) */
 	unsigned magsize;            /* capacity of magazines made from now on */
 	unsigned contention;         /* failed trylocks since the last resize */
 	uint64_t nr_swaps;           /* statistics, under lock */
@@ -127,6 +133,13 @@ void ks__mag_drain_all_threads(struct ks_cache *c);
 void ks__mag_cache_fini(struct ks_cache *c);
 /* Full magazines in C's depots, and the size of the magazines they make. */
 size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
+/* Every depot of C and the calling thread's magazines of it consistent:
+ * stacks as long as their counts, within their caps, full magazines full
+ * of C's objects and empty ones empty.  Returns the problems found. */
+int ks__mag_check(struct ks_cache *c);
+/* ks__mag_check of every cache with depots, each result passed through
+ * REPORT(name, problems); returns the sum. */
+int ks__mag_check_all(int (*report)(const char *cache, int broken));
 /* Magazines traded with C's depots (statistics). */
 uint64_t ks__mag_depot_swaps(struct ks_cache *c);
 /* Thread exit: the caller's magazines go back to the depots. */

@@ -58,14 +58,28 @@ static void t_magazine_ladder(void)
 		ks__mag_free_slow(c, objs[i]);
 	/* full magazines reached this thread's node's depot, within its cap */
 	struct ks_depot *d = c->depot[ks__tls_node];
-	CHECK(d->nr_full > 0);
-	CHECK(d->nr_full <= d->max_full);
+	CHECK(d->full.nr > 0);
+	CHECK(d->full.nr <= d->max_full);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
+	CHECK_EQ(ks__mag_check(c), 0);
+	/* the check sees a count that lies, and an object of another cache */
+	d->full.nr++;
+	CHECK(ks__mag_check(c) > 0);
+	d->full.nr--;
+	void *saved = d->full.top->round[0];
+	void *other = ks__mag_alloc_slow(&ks__kmalloc_caches[ks_size_class(128)], 0);
+	REQUIRE(other != NULL);
+	d->full.top->round[0] = other;
+	CHECK(ks__mag_check(c) > 0);
+	d->full.top->round[0] = saved;
+	ks__mag_free_slow(&ks__kmalloc_caches[ks_size_class(128)], other);
+	CHECK_EQ(ks__mag_check(c), 0);
 	/* everything back: drain this thread and the depot */
 	ks__mag_drain(c);
 	CHECK_EQ(active_objs(&c->sc), active0);
-	CHECK_EQ(d->nr_full, 0);
+	CHECK_EQ(d->full.nr, 0);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
+	CHECK_EQ(ks__mag_check(c), 0);
 }
 
 static void t_thread_exit_flush(void)
@@ -143,12 +157,12 @@ static void *thread_y(void *arg)
 	/* X's objects, freed here, go to X's node's depot, not ours */
 	for (int i = 0; i < NODE_OBJS; i++)
 		ks__mag_free_slow(c, nt.x_objs[i]);
-	CHECK(c->depot[nt.x_node]->nr_full > 0);
-	CHECK_EQ(c->depot[nt.x_node]->nr_full, c->depot[nt.x_node]->max_full);
-	CHECK_EQ(c->depot[nt.y_node]->nr_full, 0);
+	CHECK(c->depot[nt.x_node]->full.nr > 0);
+	CHECK_EQ(c->depot[nt.x_node]->full.nr, c->depot[nt.x_node]->max_full);
+	CHECK_EQ(c->depot[nt.y_node]->full.nr, 0);
 	for (int i = 0; i < NODE_OBJS; i++)
 		ks__mag_free_slow(c, own[i]);
-	CHECK(c->depot[nt.y_node]->nr_full > 0);
+	CHECK(c->depot[nt.y_node]->full.nr > 0);
 	/* what our node's depot hands back is our node's */
 	for (int i = 0; i < NODE_OBJS; i++) {
 		own[i] = ks__mag_alloc_slow(c, 0);
