@@ -610,16 +610,11 @@ void ks__buddy_lock_all(void)
 		ks_lock(&ks__zones[z].lock);
 }
 
-void ks__buddy_unlock_all(bool reinit)
+void ks__buddy_unlock_all(bool child)
 {
 	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
-		if (reinit) {
-			ks_lock_reinit(&ks__zones[z].lock);
-			ks_lock_reinit(&ks__zones[z].grow_lock);
-		} else {
-			ks_unlock(&ks__zones[z].lock);
-			ks_unlock(&ks__zones[z].grow_lock);
-		}
+		ks_lock_after_fork(&ks__zones[z].lock, child);
+		ks_lock_after_fork(&ks__zones[z].grow_lock, child);
 	}
 }
 

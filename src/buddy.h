@@ -63,5 +63,5 @@ void ks__buddy_free_range(struct ks_page *pg, size_t nr);
 int ks__buddy_check(void);
 /* The lock order's zone part, for fork. */
 void ks__buddy_lock_all(void);
-void ks__buddy_unlock_all(bool reinit);
+void ks__buddy_unlock_all(bool child);
 #endif

@@ -58,16 +58,10 @@ static void fork_release(bool child)
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
 	ks__slab_unlock_all(child);
-	if (child)
-		ks_lock_reinit(&ks__slab_caches_lock);
-	else
-		ks_unlock(&ks__slab_caches_lock);
+	ks_lock_after_fork(&ks__slab_caches_lock, child);
 	ks__meta_unlock_all(child);
 	ks__mag_unlock_all(child);
-	if (child)
-		ks_lock_reinit(&boot_lock);
-	else
-		ks_unlock(&boot_lock);
+	ks_lock_after_fork(&boot_lock, child);
 }
 
 static void fork_parent(void) { fork_release(false); }

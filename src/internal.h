@@ -217,6 +217,15 @@ static inline void ks_lock_reinit(ks_lock_t *l)
 		ks__witness_unlock(l->rank);
 	ks_lock_init(l, l->rank);
 }
+/* The fork handlers' release of a lock fork_prepare took: unlocked in the
+ * parent, made new in the child. */
+static inline void ks_lock_after_fork(ks_lock_t *l, bool child)
+{
+	if (child)
+		ks_lock_reinit(l);
+	else
+		ks_unlock(l);
+}
 
 /* ---- doubly linked circular lists (the kernel's list_head) ------------- */
 struct ks_list {

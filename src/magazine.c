@@ -784,21 +784,15 @@ void ks__mag_unlock_all(bool child)
 
 	ks_list_for_each(pos, &caches) {
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		for (unsigned i = 0; i < ks__nr_nodes; i++) {
-			if (!c->depot[i])
-				continue;
-			if (child)
-				ks_lock_reinit(&c->depot[i]->lock);
-			else
-				ks_unlock(&c->depot[i]->lock);
-		}
+		for (unsigned i = 0; i < ks__nr_nodes; i++)
+			if (c->depot[i])
+				ks_lock_after_fork(&c->depot[i]->lock, child);
 	}
+	ks_lock_after_fork(&caches_lock, child);
 	if (!child) {
-		ks_unlock(&caches_lock);
 		ks_unlock(&ks__threads_lock);
 		return;
 	}
-	ks_lock_reinit(&caches_lock);
 	ks__thread_fork_child();
 	ks_list_for_each_safe(pos, tmp, &ks__threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);

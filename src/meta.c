@@ -100,8 +100,5 @@ void ks__meta_lock_all(void)
 
 void ks__meta_unlock_all(bool child)
 {
-	if (child)
-		ks_lock_reinit(&meta_lock);
-	else
-		ks_unlock(&meta_lock);
+	ks_lock_after_fork(&meta_lock, child);
 }

@@ -903,14 +903,9 @@ void ks__slab_unlock_all(bool child)
 
 	ks_list_for_each(pos, &ks__slab_caches) {
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
-		for (unsigned i = 0; i < ks__nr_nodes; i++) {
-			if (!sc->node[i])
-				continue;
-			if (child)
-				ks_lock_reinit(&sc->node[i]->lock);
-			else
-				ks_unlock(&sc->node[i]->lock);
-		}
+		for (unsigned i = 0; i < ks__nr_nodes; i++)
+			if (sc->node[i])
+				ks_lock_after_fork(&sc->node[i]->lock, child);
 	}
 }
 

@@ -515,8 +515,5 @@ void ks__vmalloc_lock(void)
 
 void ks__vmalloc_unlock(bool child)
 {
-	if (child)
-		ks_lock_reinit(&vm_lock);
-	else
-		ks_unlock(&vm_lock);
+	ks_lock_after_fork(&vm_lock, child);
 }
