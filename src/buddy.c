@@ -54,7 +54,7 @@
  * Clean and purged blocks.  A block's head carries KS_PF_CLEAN when every
  * byte reads as zero (fresh from mmap, or purged with MADV_DONTNEED), so
  * calloc and get_zeroed_page can skip the memset.  A merge keeps CLEAN only
- * if both halves had it.  Purging (the decay of issue 5, and malloc_trim)
+ * if both halves had it.  Purging (the decay in page_alloc.c, and malloc_trim)
  * walks the free lists and madvises dirty blocks that have been free longer
  * than the decay time, oldest first by their free_stamp, keeping the
  * zone's high watermark of dirty pages warm so that a steady workload does
