@@ -279,7 +279,7 @@ static void t_purge_idle(void)
 {
 	static struct ks_slab_cache sc;
 	enum { MAX = 64 };
-	void *objs[MAX];
+	void *objs[MAX] = { 0 };
 	ks_boot();
 	REQUIRE(ks__slab_cache_init(&sc, "t-purge", 3000, 0, 0, NULL) == 0);
 	unsigned n = sc.objs_per_slab;
