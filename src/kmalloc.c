@@ -217,6 +217,21 @@ size_t ks__ksize(const void *p)
 	return 0;
 }
 
+/* Is P a block kslab handed out (its start), whatever its usable size?
+ * Under debug a block of malloc(0) has none. */
+static bool known_block(const void *p)
+{
+	struct ks_page *pg;
+
+	if (!ks_is_ours(p))
+		return ks__vmalloc_usable(p) != 0;
+	pg = ks_virt_to_page(p);
+	if (pg->kind == KS_PG_SLAB)
+		return !(pg->cache->flags & KS_CACHE_INTERNAL) &&
+		       ks__slab_object_start(pg->cache, p) != NULL;
+	return pg->kind == KS_PG_LARGE && pg->head_delta == 0 && ks_page_address(pg) == p;
+}
+
 /* Resize a page-path block in place; false if it must move. */
 static bool large_resize(struct ks_page *pg, size_t size)
 {
@@ -243,7 +258,7 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 	if (!p)
 		return ks__kmalloc(size, gfp);
 	old = ks__ksize(p);
-	if (old == 0)
+	if (old == 0 && !known_block(p))    /* 0 is also malloc(0) under debug */
 		invalid_free(p, NULL);
 	if (ks_is_ours(p)) {
 		struct ks_page *pg = ks_virt_to_page(p);

@@ -172,7 +172,44 @@ static void t_usable_tail(void)
 	CHECK_KSLAB_CONSISTENT("usable_tail");
 }
 
+/* Vector code grows from empty: a block of malloc(0), calloc(0, n),
+ * calloc(n, 0), realloc(NULL, 0) or memalign(64, 0) is a block like any
+ * other, which realloc grows and free takes back (under every
+ * KSLAB_OPTIONS debug mode too, where its usable size is 0). */
+static void t_from_zero(void)
+{
+	void *start[5] = {
+		malloc(0), calloc(0, 8), calloc(8, 0), realloc(NULL, 0), memalign(64, 0),
+	};
+	static const size_t sizes[] = { 1, 24, 100, 4000, 40000, 300000, 5u << 20 };
+
+	for (unsigned i = 0; i < 5; i++) {
+		unsigned char *p = start[i];
+		size_t have = 0;
+		if (!CHECK_MSG(p != NULL, "block %u of size 0 is NULL", i))
+			return;
+		CHECK_MSG(malloc_usable_size(p) < 64 || i == 4, "block %u", i);
+		for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			p = realloc(p, sizes[k]);
+			if (!CHECK_MSG(p != NULL, "realloc to %zu", sizes[k]))
+				return;
+			CHECK_EQ(verify(p, have, i), have);
+			for (size_t j = have; j < sizes[k]; j++)
+				p[j] = pat(j, i);
+			have = sizes[k];
+			CHECK(malloc_usable_size(p) >= have);
+		}
+		free(p);
+	}
+	void *q = malloc(0);
+	free(q);                               /* and freed as it is */
+	q = calloc(0, 0);
+	q = realloc(q, 0);                     /* glibc: frees it, returns NULL */
+	CHECK(q == NULL);
+}
+
 static const struct harness_case cases[] = {
+	{ "from_zero", t_from_zero },
 	{ "grow_shrink", t_grow_shrink },
 	{ "grow_shrink_from_null", t_grow_shrink_from_null },
 	{ "grow_shrink_aligned", t_grow_shrink_aligned },

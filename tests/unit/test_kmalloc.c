@@ -43,11 +43,21 @@ static size_t active_objs(struct ks_slab_cache *sc)
 	return t.active_objs;
 }
 
+/* The magazine cases need magazines: KSLAB_OPTIONS=debug, poison,
+ * redzone or magazines=0 send every kmalloc cache to the slabs. */
+static void need_magazines(void)
+{
+	ks_boot();
+	if (!ks__kmalloc_caches[0].magazines)
+		SKIP("the kmalloc caches have no magazines (KSLAB_OPTIONS=%s)",
+		     getenv("KSLAB_OPTIONS") ? getenv("KSLAB_OPTIONS") : "");
+}
+
 static void t_magazine_ladder(void)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(64)];
 	void *objs[2000];
-	ks_boot();
+	need_magazines();
 	size_t active0 = active_objs(&c->sc);
 	for (int i = 0; i < 2000; i++) {
 		objs[i] = ks__mag_alloc_slow(c, 0);
@@ -85,7 +95,7 @@ static void t_magazine_ladder(void)
 static void t_thread_exit_flush(void)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(128)];
-	ks_boot();
+	need_magazines();
 	void *obj = ks__mag_alloc_slow(c, 0);
 	REQUIRE(obj != NULL);
 	ks__mag_free_slow(c, obj);
@@ -177,7 +187,7 @@ static void *thread_y(void *arg)
 static void t_depot_nodes(void)
 {
 	pthread_t x, y;
-	ks_boot();
+	need_magazines();
 	if (ks__nr_nodes < 3)
 		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks__nr_nodes);
 	nt.c = &ks__kmalloc_caches[ks_size_class(64)];
@@ -233,7 +243,7 @@ static void *node_b(void *arg)
 static void t_node_choice(void)
 {
 	pthread_t a, b;
-	ks_boot();
+	need_magazines();
 	if (ks__nr_nodes < 2)
 		SKIP("needs two nodes or more (has %u)", ks__nr_nodes);
 	REQUIRE(pthread_create(&a, NULL, node_a, NULL) == 0);
