@@ -5,7 +5,7 @@
  * Boot (the kernel's mm_init with bootmem) comes in two steps.  The core
  * step reads the OS page size and KSLAB_OPTIONS, sets up the zones, the
  * magazine caches and the sixty kmalloc caches (KS_NR_CLASSES); it calls nothing that can
- * allocate (getenv does not), so the first malloc of the process, which may
+ * allocate (secure_getenv does not), so the first malloc of the process, which may
  * come from the dynamic loader or libc's own start-up, can run it.  The
  * static storage of the caches and zones is the bootmem: nothing is
  * allocated for them.  The second step runs once the core is up and may
@@ -74,7 +74,7 @@ static void fork_child(void)
 static void boot_core(void)
 {
 	ks__os_init();
-	ks__options_parse(getenv("KSLAB_OPTIONS"));
+	ks__options_parse(secure_getenv("KSLAB_OPTIONS"));
 	ks__buddy_init();
 	ks__slab_init_nodes(ks__opt.nodes ? (unsigned)ks__opt.nodes : ks__os_nr_cpus());
 	ks__mag_init();

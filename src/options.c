@@ -6,12 +6,18 @@
  * The string is a comma-separated list of words, each a flag ("stats") or
  * a key=value pair ("decay_ms=500"); flags also take =0 or =1.  It is read
  * once at boot with getenv, which does not allocate, and parsed in place
- * without malloc or stdio.  An unknown word gets one line on stderr and is
- * otherwise ignored: a typo must not change how the program runs.  The
+ * without malloc or stdio.  A word that names no option, or gives an
+ * option a value it does not take, gets one line on stderr (naming the
+ * options, or the values the option takes) and is otherwise ignored: a
+ * typo must not change how the program runs.  A number above its option's
+ * maximum is clamped, and says so.  Set-user-ID and set-group-ID programs
+ * do not read the variable at all (init.c reads it with secure_getenv), so
+ * that a user cannot make a privileged program write reports.  The
  * word "help" prints the table, each option with its kind, its default
  * and its line of documentation, to stderr, and the program runs on.
  */
 #include "options.h"
+#include <limits.h>
 #include <string.h>
 
 struct ks_options ks__opt = {
@@ -27,28 +33,29 @@ static const struct opt_desc {
 	enum opt_kind kind;
 	size_t offset;
 	const char *doc;
+	unsigned long max;           /* OPT_ULONG: larger values are clamped */
 } opt_table[] = {
 	{ "stats", OPT_FLAG, offsetof(struct ks_options, stats),
-	  "print statistics and a slabinfo table to stderr at exit" },
+	  "print statistics and a slabinfo table to stderr at exit", 0 },
 	{ "debug", OPT_FLAG, offsetof(struct ks_options, debug),
-	  "poison, red zones, double and invalid free checks on every kmalloc cache" },
+	  "poison, red zones, double and invalid free checks on every kmalloc cache", 0 },
 	{ "poison", OPT_FLAG, offsetof(struct ks_options, poison),
-	  "poison free objects of every kmalloc cache" },
+	  "poison free objects of every kmalloc cache", 0 },
 	{ "redzone", OPT_FLAG, offsetof(struct ks_options, redzone),
-	  "red zones around objects of every kmalloc cache" },
+	  "red zones around objects of every kmalloc cache", 0 },
 	{ "verbose", OPT_FLAG, offsetof(struct ks_options, verbose),
-	  "report allocation failures on stderr" },
+	  "report allocation failures on stderr", 0 },
 	{ "magazines", OPT_FLAG, offsetof(struct ks_options, magazines),
-	  "per-thread magazines (magazines=0 sends everything to the slabs)" },
+	  "per-thread magazines (magazines=0 sends everything to the slabs)", 0 },
 	{ "thp", OPT_FLAG, offsetof(struct ks_options, thp),
 	  "transparent huge pages for a heap past 64 MiB and for buffers realloc "
-	  "grows past 32 MiB (off by default)" },
+	  "grows past 32 MiB (off by default)", 0 },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
-	  "how long free memory stays before it goes back to the OS" },
+	  "how long free memory stays before it goes back to the OS (ms)", 3600000 },
 	{ "nodes", OPT_ULONG, offsetof(struct ks_options, nodes),
-	  "slab nodes, each with its own slabs and depots (default: one per CPU, at most 8)" },
+	  "slab nodes, each with its own slabs and depots (0: one per CPU)", KS_MAX_NODES },
 	{ "purge", OPT_PURGE, offsetof(struct ks_options, purge_lazy),
-	  "dontneed (default) or free: the madvise used to give memory back" },
+	  "dontneed (default) or free: the madvise used to give memory back", 0 },
 };
 
 static void print_value(const struct opt_desc *o, const struct ks_options *from,
@@ -83,8 +90,12 @@ static void print_help(const struct ks_options *defaults)
 	for (size_t i = 0; i < KS_ARRAY_SIZE(opt_table); i++) {
 		const struct opt_desc *o = &opt_table[i];
 		print_value(o, defaults, val, sizeof(val));
-		ks__dprintf(2, "  %-10s %-7s %-9s %s\n", o->name, kind_text[o->kind], val,
-			    o->doc);
+		if (o->kind == OPT_ULONG)
+			ks__dprintf(2, "  %-10s %-7s %-9s %s [0..%lu]\n", o->name,
+				    kind_text[o->kind], val, o->doc, o->max);
+		else
+			ks__dprintf(2, "  %-10s %-7s %-9s %s\n", o->name, kind_text[o->kind],
+				    val, o->doc);
 	}
 }
 
@@ -93,20 +104,25 @@ static bool word_is(const char *w, size_t len, const char *name)
 	return strlen(name) == len && memcmp(w, name, len) == 0;
 }
 
+/* A decimal number; one too big for unsigned long reads as ULONG_MAX (the
+ * option's maximum then clamps it). */
 static bool parse_ulong(const char *s, size_t len, unsigned long *out)
 {
 	unsigned long v = 0;
 	if (len == 0)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > 9)
 			return false;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v > (ULONG_MAX - d) / 10 ? ULONG_MAX : v * 10 + d;
 	}
 	*out = v;
 	return true;
 }
 
+/* Set option O from VAL (VLEN bytes; NULL if the word had no '='); false
+ * if the value is not one O takes, and O is left alone. */
 static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 {
 	char *field = (char *)&ks__opt + o->offset;
@@ -121,6 +137,11 @@ static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 	case OPT_ULONG:
 		if (!val || !parse_ulong(val, vlen, &v))
 			return false;
+		if (v > o->max) {
+			ks__dprintf(2, "kslab: KSLAB_OPTIONS: %s=%.*s is above its maximum: "
+				    "using %lu\n", o->name, (int)vlen, val, o->max);
+			v = o->max;
+		}
 		*(unsigned long *)field = v;
 		return true;
 	case OPT_PURGE:
@@ -135,6 +156,38 @@ static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 	return false;
 }
 
+/* The one line for a value O does not take. */
+static void bad_value(const struct opt_desc *o, const char *w, size_t len)
+{
+	char want[64];
+
+	switch (o->kind) {
+	case OPT_FLAG:
+		ks__snprintf(want, sizeof(want), "0 or 1 (or the name alone for 1)");
+		break;
+	case OPT_ULONG:
+		ks__snprintf(want, sizeof(want), "a number from 0 to %lu", o->max);
+		break;
+	case OPT_PURGE:
+		ks__snprintf(want, sizeof(want), "dontneed or free");
+		break;
+	}
+	ks__dprintf(2, "kslab: KSLAB_OPTIONS: ignoring '%.*s': %s takes %s\n", (int)len, w,
+		    o->name, want);
+}
+
+/* The one line for a word that names no option, with the names there are. */
+static void unknown_word(const char *w, size_t len)
+{
+	char names[160];
+	int n = 0;
+
+	for (size_t i = 0; i < KS_ARRAY_SIZE(opt_table); i++)
+		n += ks__snprintf(names + n, sizeof(names) - (size_t)n, "%s ", opt_table[i].name);
+	ks__dprintf(2, "kslab: KSLAB_OPTIONS: ignoring '%.*s': no such option (options: "
+		    "%shelp)\n", (int)len, w, names);
+}
+
 static void parse_word(const char *w, size_t len)
 {
 	const char *eq = memchr(w, '=', len);
@@ -143,11 +196,11 @@ static void parse_word(const char *w, size_t len)
 	for (size_t i = 0; i < KS_ARRAY_SIZE(opt_table); i++) {
 		if (!word_is(w, klen, opt_table[i].name))
 			continue;
-		if (apply(&opt_table[i], eq ? eq + 1 : NULL, eq ? len - klen - 1 : 0))
-			return;
-		break;
+		if (!apply(&opt_table[i], eq ? eq + 1 : NULL, eq ? len - klen - 1 : 0))
+			bad_value(&opt_table[i], w, len);
+		return;
 	}
-	ks__dprintf(2, "kslab: KSLAB_OPTIONS: ignoring '%.*s'\n", (int)len, w);
+	unknown_word(w, len);
 }
 
 void ks__options_parse(const char *s)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_options.c - KSLAB_OPTIONS parsing: flags, flags with =0/=1, numbers,
- * the purge choice, debug implying poison and red zones, and unknown or
- * malformed words ignored with one line on stderr each, changing nothing;
+ * the purge choice, debug implying poison and red zones, unknown or
+ * malformed words ignored with one line on stderr each (naming the options,
+ * or what the option takes), changing nothing; numbers clamped with a line;
  * "help" printing every option with its default.
  */
 #include "../harness/harness.h"
@@ -49,11 +50,36 @@ static void t_bad_words(void)
 	static struct harness_child ch;
 	REQUIRE(harness_run_child(ignore_bad, NULL, 60, &ch));
 	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
-	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing'") != NULL);
-	CHECK(strstr(ch.out, "ignoring 'decay_ms=abc'") != NULL);
-	CHECK(strstr(ch.out, "ignoring 'stats=2'") != NULL);
-	CHECK(strstr(ch.out, "ignoring 'purge=maybe'") != NULL);
-	CHECK(strstr(ch.out, "verbose") == NULL);
+	/* an unknown word names the options; a bad value, what its option takes */
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing': no such option "
+			     "(options: stats debug poison redzone verbose magazines thp "
+			     "decay_ms nodes purge help)\n") != NULL);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'decay_ms=abc': decay_ms takes "
+			     "a number from 0 to 3600000\n") != NULL);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'stats=2': stats takes 0 or 1 "
+			     "(or the name alone for 1)\n") != NULL);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'purge=maybe': purge takes "
+			     "dontneed or free\n") != NULL);
+	CHECK(strstr(ch.out, "'verbose'") == NULL);
+}
+
+static void clamp_big(void *arg)
+{
+	(void)arg;
+	ks__options_parse("nodes=100,decay_ms=99999999999");
+	_exit(ks__opt.nodes == KS_MAX_NODES && ks__opt.decay_ms == 3600000 ? 0 : 3);
+}
+
+/* A number above its option's maximum is clamped, and the line says so. */
+static void t_clamped(void)
+{
+	static struct harness_child ch;
+	REQUIRE(harness_run_child(clamp_big, NULL, 60, &ch));
+	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: nodes=100 is above its maximum: using 8\n")
+	      != NULL);
+	CHECK(strstr(ch.out, "decay_ms=99999999999 is above its maximum: using 3600000\n")
+	      != NULL);
 }
 
 static void run_help(void *arg)
@@ -89,6 +115,7 @@ static const struct harness_case cases[] = {
 	{ "flags_and_values", t_flags_and_values },
 	{ "debug_implies", t_debug_implies },
 	{ "bad_words", t_bad_words },
+	{ "clamped", t_clamped },
 };
 
 int main(int argc, char **argv)
