@@ -276,29 +276,25 @@ ks_libc int mallopt(int param, int value)
 	return 1;
 }
 
+static void emit_line(const char *line, void *fp)
+{
+	if (fputs(line, fp) < 0)
+		errno = EIO;               /* noted; malloc_info returns -1 below */
+}
+
 ks_libc int malloc_info(int options, FILE *fp)
 {
-	char buf[1024];
-	struct ks_stats st;
+	int saved = errno;
 
 	if (options != 0)
 		return EINVAL;             /* glibc returns it, errno untouched */
 	ks_boot();
-	ks_stats_get(&st);
-	ks__snprintf(buf, sizeof(buf),
-		     "<malloc version=\"1\" allocator=\"kslab\">\n"
-		     "<heap nr=\"0\">\n"
-		     "<total type=\"mapped\" size=\"%zu\"/>\n"
-		     "<total type=\"slab\" size=\"%zu\"/>\n"
-		     "<total type=\"slab_active\" size=\"%zu\"/>\n"
-		     "<total type=\"large\" count=\"%zu\" size=\"%zu\"/>\n"
-		     "<total type=\"free\" size=\"%zu\"/>\n"
-		     "</heap>\n"
-		     "<system type=\"current\" size=\"%zu\"/>\n"
-		     "</malloc>\n",
-		     st.mapped, st.slab_bytes, st.slab_active, st.large_count,
-		     st.large_bytes, st.page_free, st.mapped);
-	return fputs(buf, fp) < 0 ? -1 : 0;
+	errno = 0;
+	ks__malloc_info(emit_line, fp);
+	if (errno == EIO)
+		return -1;
+	errno = saved;
+	return 0;
 }
 
 /* The names glibc exports for programs that call its allocator directly.

@@ -124,6 +124,18 @@ struct ks_os_counts ks__os_counts;
 
 #define COUNT(what, n) __atomic_add_fetch(&ks__os_counts.what, (n), __ATOMIC_RELAXED)
 
+/* The bytes mapped changed by DELTA (two's complement for a decrease). */
+static void count_mapped(uint64_t delta)
+{
+	uint64_t now = COUNT(mapped, delta);
+	uint64_t peak = __atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED);
+
+	while (now > peak && !__atomic_compare_exchange_n(&ks__os_counts.mapped_peak, &peak,
+							  now, true, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+		;
+}
+
 void *ks__os_map(size_t len, size_t align, bool below_4g)
 {
 	void *p;
@@ -139,13 +151,16 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 	p = below_4g ? map_low(len, align) : map_high(len, align);
 	if (!p)
 		errno = ENOMEM;
+	else
+		count_mapped(len);
 	return p;
 }
 
 void ks__os_unmap(void *addr, size_t len)
 {
 	COUNT(munmap, 1);
-	munmap(addr, ks_align_up(len, ks__os_page_size));
+	if (munmap(addr, ks_align_up(len, ks__os_page_size)) == 0)
+		count_mapped(-(uint64_t)ks_align_up(len, ks__os_page_size));
 }
 
 void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
@@ -160,6 +175,8 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
 		errno = ENOMEM;
 		return NULL;
 	}
+	count_mapped((uint64_t)ks_align_up(new_len, ks__os_page_size) -
+		     (uint64_t)ks_align_up(old_len, ks__os_page_size));
 	return p;
 }
 

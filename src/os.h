@@ -24,9 +24,11 @@ bool ks__os_mostly_resident(const void *addr, size_t len);
 /* CPUs this process may run on (its affinity mask), at least 1. */
 unsigned ks__os_nr_cpus(void);
 /* What kslab asked of the kernel, for the statistics (relaxed atomics):
- * the mmap, munmap, mremap and madvise calls, and the bytes purged. */
+ * the mmap, munmap, mremap and madvise calls, the bytes purged, and the
+ * bytes mapped now and at most. */
 struct ks_os_counts {
 	uint64_t mmap, munmap, mremap, madvise, purged_bytes;
+	uint64_t mapped, mapped_peak;
 };
 extern struct ks_os_counts ks__os_counts;
 /* Minor page faults of this process so far (getrusage). */

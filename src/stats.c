@@ -25,6 +25,7 @@
 #include "magazine.h"
 #include "thread.h"
 #include "vmalloc.h"
+#include "kmalloc.h"
 #include "os.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -196,6 +197,107 @@ void ks__stats_print(int fd, bool with_slabinfo)
 	activity_table(fd);
 	if (with_slabinfo)
 		ks_slabinfo(fd);
+}
+
+/* ---- malloc_info: glibc's XML ---------------------------------------------
+ *
+ * glibc writes one <heap> per arena: its free chunks by bin (<sizes>), the
+ * fastbin and other free totals, the memory it has from the system now and
+ * at most, and its address space; then the same totals for the process,
+ * with the mmap'd chunks.  Tools that parse it (and people who read it)
+ * find the same elements here, filled with kslab's analogs: one heap; a
+ * <size> per kmalloc class holding free objects (in its slabs, and in
+ * its depot's magazines, as many as those hold when full); "fast" the
+ * objects in the depots (glibc's fastbins and tcache are its caches in
+ * front of the bins); "rest" the free objects in slabs and the free pages
+ * of the buddy allocator; "mmap" the blocks on the vmalloc path; "system"
+ * the bytes mapped, now and at most. */
+
+struct info_totals {
+	size_t fast_count, fast_bytes, rest_count, rest_bytes;
+};
+
+static void info_sizes(void (*emit)(const char *, void *), void *arg, struct info_totals *t)
+{
+	char line[160];
+	size_t from = 1;
+
+	emit("<sizes>\n", arg);
+	for (unsigned i = 0; i < KS_NR_CLASSES; i++) {
+		struct cache_row r;
+		size_t free_objs, cached;
+
+		read_cache(&ks__kmalloc_caches[i].sc, &r);
+		cached = r.depot_full * r.magsize;
+		free_objs = r.total > r.active ? r.total - r.active : 0;
+		t->fast_count += cached;
+		t->fast_bytes += cached * r.size;
+		t->rest_count += free_objs;
+		t->rest_bytes += free_objs * r.size;
+		if (free_objs + cached) {
+			ks__snprintf(line, sizeof(line), "  <size from=\"%zu\" to=\"%zu\" "
+				     "total=\"%zu\" count=\"%zu\"/>\n", from, r.size,
+				     (free_objs + cached) * r.size, free_objs + cached);
+			emit(line, arg);
+		}
+		from = r.size + 1;
+	}
+	emit("</sizes>\n", arg);
+}
+
+/* The totals, the system and the address-space lines of a heap or of
+ * the whole process (WITH_MMAP). */
+static void info_totals(void (*emit)(const char *, void *), void *arg,
+			const struct info_totals *t, bool with_mmap)
+{
+	uint64_t mapped = __atomic_load_n(&ks__os_counts.mapped, __ATOMIC_RELAXED);
+	uint64_t peak = __atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED);
+	size_t heap = ks__arena_mapped();
+	char line[512];
+
+	ks__snprintf(line, sizeof(line),
+		     "<total type=\"fast\" count=\"%zu\" size=\"%zu\"/>\n"
+		     "<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n",
+		     t->fast_count, t->fast_bytes, t->rest_count, t->rest_bytes);
+	emit(line, arg);
+	if (with_mmap) {
+		ks__snprintf(line, sizeof(line),
+			     "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n",
+			     ks__vmalloc_count(), ks__vmalloc_mapped());
+		emit(line, arg);
+	}
+	ks__snprintf(line, sizeof(line),
+		     "<system type=\"current\" size=\"%lu\"/>\n"
+		     "<system type=\"max\" size=\"%lu\"/>\n"
+		     "<aspace type=\"total\" size=\"%lu\"/>\n"
+		     "<aspace type=\"mprotect\" size=\"%lu\"/>\n",
+		     (unsigned long)(with_mmap ? mapped : heap),
+		     (unsigned long)(with_mmap ? peak : heap),
+		     (unsigned long)(with_mmap ? mapped : heap),
+		     (unsigned long)(with_mmap ? mapped : heap));
+	emit(line, arg);
+}
+
+void ks__malloc_info(void (*emit)(const char *line, void *arg), void *arg)
+{
+	struct info_totals t = { 0 };
+	size_t n[KS_NR_ORDERS] = { 0 };
+
+	emit("<malloc version=\"1\">\n<heap nr=\"0\">\n", arg);
+	info_sizes(emit, arg, &t);
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {  /* free page blocks */
+		ks_lock(&ks__zones[z].lock);
+		for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+			n[o] += ks__zones[z].nr_free[o];
+		ks_unlock(&ks__zones[z].lock);
+	}
+	for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+		t.rest_count += n[o];
+	t.rest_bytes += ks__buddy_free_bytes();
+	info_totals(emit, arg, &t, false);
+	emit("</heap>\n", arg);
+	info_totals(emit, arg, &t, true);
+	emit("</malloc>\n", arg);
 }
 
 /* /proc/buddyinfo: free blocks of each order, per zone. */

@@ -5,6 +5,8 @@
 #include "internal.h"
 void ks__stats_print(int fd, bool with_slabinfo);
 void ks__buddyinfo(int fd);
+/* malloc_info's XML, in glibc's elements, a line at a time to EMIT. */
+void ks__malloc_info(void (*emit)(const char *line, void *arg), void *arg);
 /* Page-path blocks of kmalloc (kmalloc.c). */
 void ks__large_stats(size_t *bytes, size_t *count);
 #endif

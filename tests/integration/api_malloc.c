@@ -656,7 +656,7 @@ static void t_malloc_info(void)
 {
 	static char buf[1 << 16];
 	char why[128] = "";
-	void *p = malloc(100), *q = malloc(1 << 20);
+	void *p = malloc(100), *q = malloc(1 << 20), *big = malloc(8u << 20);
 	FILE *f = tmpfile();
 	size_t n;
 
@@ -671,6 +671,25 @@ static void t_malloc_info(void)
 	CHECK_MSG(n > 0, "malloc_info wrote nothing");
 	CHECK_MSG(xml_balanced(buf, "malloc", why, sizeof(why)),
 	          "malloc_info output is not well-formed: %s\n%s", why, buf);
+	/* glibc's elements, which its parsers look for */
+	static const char *const want[] = {
+		"<malloc version=\"1\">", "<heap nr=\"0\">", "<sizes>", "</sizes>",
+		"<total type=\"fast\" count=\"", "<total type=\"rest\" count=\"",
+		"<total type=\"mmap\" count=\"", "<system type=\"current\" size=\"",
+		"<system type=\"max\" size=\"", "<aspace type=\"total\" size=\"",
+		"<aspace type=\"mprotect\" size=\"", "</heap>", "</malloc>",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_MSG(strstr(buf, want[i]) != NULL, "malloc_info lacks %s:\n%s", want[i], buf);
+	/* the 8 MiB block is an mmap'd one, and the system holds at least it */
+	const char *mm = strstr(buf, "<total type=\"mmap\" count=\""), *cur;
+	if (mm)
+		CHECK_MSG(strtoul(mm + strlen("<total type=\"mmap\" count=\""), NULL, 10) >= 1,
+		          "no mmap'd block counted:\n%s", buf);
+	cur = strstr(mm ? mm : buf, "<system type=\"current\" size=\"");
+	if (cur)
+		CHECK_GE(strtoul(cur + strlen("<system type=\"current\" size=\""), NULL, 10),
+		         8ul << 20);
 	/* options must be 0 */
 	f = tmpfile();
 	if (!f)
@@ -679,6 +698,7 @@ static void t_malloc_info(void)
 	fclose(f);
 	free(p);
 	free(q);
+	free(big);
 }
 
 static void t_mallinfo2(void)
