@@ -36,7 +36,10 @@
 #include "vmalloc.h"
 #include "options.h"
 #include "stats.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int ks__boot_state;
 static ks_lock_t boot_lock = KS_LOCK_INIT(KS_LR_BOOT);
@@ -111,8 +114,45 @@ __attribute__((constructor)) static void ks_constructor(void)
 	boot_late();
 }
 
+/* Where the exit report goes: stats_file with %p made the pid, opened
+ * afresh (O_TRUNC), or stderr if there is none or it cannot be opened. */
+static int report_fd(void)
+{
+	char path[KS_STATS_FILE_MAX + 16];
+	size_t n = 0;
+	int fd;
+
+	if (!ks__opt.stats_file[0])
+		return 2;
+	for (const char *s = ks__opt.stats_file; *s && n + 12 < sizeof(path); s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			n += (size_t)ks__snprintf(path + n, sizeof(path) - n, "%d", (int)getpid());
+			s++;
+		} else {
+			path[n++] = *s;
+		}
+	}
+	path[n] = '\0';
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ks__dprintf(2, "kslab: stats_file %s: cannot open it (errno %d); "
+			    "the report goes to stderr\n", path, errno);
+		return 2;
+	}
+	return fd;
+}
+
 __attribute__((destructor)) static void ks_destructor(void)
 {
-	if (ks__boot_state >= 2 && ks__opt.stats)
-		ks__stats_print(2, true);
+	int fd;
+
+	if (ks__boot_state < 2 || !ks__opt.stats)
+		return;
+	fd = report_fd();
+	if (ks__opt.stats == KS_STATS_JSON)
+		ks__stats_json(fd);
+	else
+		ks__stats_print(fd, true);
+	if (fd != 2)
+		close(fd);
 }

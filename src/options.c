@@ -26,7 +26,7 @@ struct ks_options ks__opt = {
 	.decay_ms = 1000,
 };
 
-enum opt_kind { OPT_FLAG, OPT_ULONG, OPT_PURGE };
+enum opt_kind { OPT_FLAG, OPT_ULONG, OPT_PURGE, OPT_STATS, OPT_PATH };
 
 static const struct opt_desc {
 	const char *name;
@@ -35,8 +35,10 @@ static const struct opt_desc {
 	const char *doc;
 	unsigned long max;           /* OPT_ULONG: larger values are clamped */
 } opt_table[] = {
-	{ "stats", OPT_FLAG, offsetof(struct ks_options, stats),
-	  "print statistics and a slabinfo table to stderr at exit", 0 },
+	{ "stats", OPT_STATS, offsetof(struct ks_options, stats),
+	  "at exit, a report: text (stats or stats=1) or json (stats=json)", 0 },
+	{ "stats_file", OPT_PATH, offsetof(struct ks_options, stats_file),
+	  "write the report to this file instead of stderr (%p: the pid)", 0 },
 	{ "debug", OPT_FLAG, offsetof(struct ks_options, debug),
 	  "poison, red zones, double and invalid free checks on every kmalloc cache", 0 },
 	{ "poison", OPT_FLAG, offsetof(struct ks_options, poison),
@@ -73,6 +75,14 @@ static void print_value(const struct opt_desc *o, const struct ks_options *from,
 	case OPT_PURGE:
 		ks__snprintf(buf, len, "%s", *(const bool *)field ? "free" : "dontneed");
 		break;
+	case OPT_STATS: {
+		static const char *const names[] = { "0", "text", "json" };
+		ks__snprintf(buf, len, "%s", names[*(const unsigned *)field % 3]);
+		break;
+	}
+	case OPT_PATH:
+		ks__snprintf(buf, len, "%s", *field ? field : "-");
+		break;
 	}
 }
 
@@ -81,8 +91,9 @@ static void print_help(const struct ks_options *defaults)
 {
 	static const char *const kind_text[] = {
 		[OPT_FLAG] = "flag", [OPT_ULONG] = "number", [OPT_PURGE] = "word",
+		[OPT_STATS] = "word", [OPT_PATH] = "path",
 	};
-	char val[24];
+	char val[KS_STATS_FILE_MAX];
 
 	ks__dprintf(2, "kslab %s: KSLAB_OPTIONS is a comma-separated list of these "
 		    "(a flag alone means =1):\n", KSLAB_VERSION);
@@ -152,6 +163,22 @@ static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 		else
 			return false;
 		return true;
+	case OPT_STATS:
+		if (!val || word_is(val, vlen, "1") || word_is(val, vlen, "text"))
+			*(unsigned *)field = KS_STATS_TEXT;
+		else if (word_is(val, vlen, "json"))
+			*(unsigned *)field = KS_STATS_JSON;
+		else if (word_is(val, vlen, "0"))
+			*(unsigned *)field = KS_STATS_OFF;
+		else
+			return false;
+		return true;
+	case OPT_PATH:
+		if (!val || vlen == 0 || vlen >= KS_STATS_FILE_MAX)
+			return false;
+		memcpy(field, val, vlen);
+		field[vlen] = '\0';
+		return true;
 	}
 	return false;
 }
@@ -170,6 +197,12 @@ static void bad_value(const struct opt_desc *o, const char *w, size_t len)
 		break;
 	case OPT_PURGE:
 		ks__snprintf(want, sizeof(want), "dontneed or free");
+		break;
+	case OPT_STATS:
+		ks__snprintf(want, sizeof(want), "0, 1, text or json");
+		break;
+	case OPT_PATH:
+		ks__snprintf(want, sizeof(want), "a path of 1 to %d bytes", KS_STATS_FILE_MAX - 1);
 		break;
 	}
 	ks__dprintf(2, "kslab: KSLAB_OPTIONS: ignoring '%.*s': %s takes %s\n", (int)len, w,
@@ -201,6 +234,19 @@ static void parse_word(const char *w, size_t len)
 		return;
 	}
 	unknown_word(w, len);
+}
+
+void ks__options_format(char *buf, size_t len)
+{
+	char val[KS_STATS_FILE_MAX];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < KS_ARRAY_SIZE(opt_table) && n < len; i++) {
+		print_value(&opt_table[i], &ks__opt, val, sizeof(val));
+		n += (size_t)ks__snprintf(buf + n, len - n, "%s%s=%s", i ? "," : "",
+					  opt_table[i].name, val);
+	}
 }
 
 void ks__options_parse(const char *s)

@@ -4,8 +4,14 @@
 #define KS_OPTIONS_H
 #include "internal.h"
 
+enum ks_stats_format { KS_STATS_OFF, KS_STATS_TEXT, KS_STATS_JSON };
+
+#define KS_STATS_FILE_MAX 256
+
 struct ks_options {
-	bool stats;          /* print statistics at exit */
+	unsigned stats;      /* enum ks_stats_format: the report at exit */
+	char stats_file[KS_STATS_FILE_MAX];  /* where it goes ("": stderr);
+	                        %p is the process id */
 	bool debug;          /* poison + red zones on every kmalloc cache */
 	bool poison;
 	bool redzone;
@@ -20,4 +26,6 @@ struct ks_options {
 extern struct ks_options ks__opt;
 /* Parse a KSLAB_OPTIONS string; unknown words get one warning line. */
 void ks__options_parse(const char *s);
+/* The options in effect as KSLAB_OPTIONS would spell them, into BUF. */
+void ks__options_format(char *buf, size_t len);
 #endif

@@ -27,6 +27,7 @@
 #include "vmalloc.h"
 #include "kmalloc.h"
 #include "os.h"
+#include "options.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -118,24 +119,46 @@ ks_export int ks_stats_get(struct ks_stats *st)
 	return 0;
 }
 
+struct slabinfo_arg {
+	int fd;
+	bool all;
+	size_t hidden;
+};
+
 static void slabinfo_row(struct cache_row *r, void *arg)
 {
-	int fd = *(int *)arg;
-	ks__dprintf(fd, "%-24s %8zu %8zu %6zu %4zu %4zu : tunables %4zu %4zu %4u"
+	struct slabinfo_arg *a = arg;
+
+	if (!a->all && r->slabs == 0) {
+		a->hidden++;
+		return;
+	}
+	ks__dprintf(a->fd, "%-24s %8zu %8zu %6zu %4zu %4zu : tunables %4zu %4zu %4u"
 		    " : slabdata %6zu %6zu %6zu\n",
 		    r->name, r->active, r->total, r->size, r->per_slab,
 		    r->pages_per_slab, r->magsize, r->magsize / 2, 0u,
 		    r->active_slabs, r->slabs, r->depot_full);
 }
 
-ks_export int ks_slabinfo(int fd)
+/* The slabinfo table: every cache (ALL, as /proc/slabinfo shows them), or
+ * those with slabs, and a line for the others. */
+static void slabinfo(int fd, bool all)
 {
+	struct slabinfo_arg a = { fd, all, 0 };
+
 	ks__dprintf(fd, "slabinfo - version: 2.1\n");
 	ks__dprintf(fd, "# name                   <active_objs> <num_objs> <objsize>"
 		    " <objperslab> <pagesperslab> : tunables <limit> <batchcount>"
 		    " <sharedfactor> : slabdata <active_slabs> <num_slabs>"
 		    " <depot_magazines>\n");
-	for_each_cache(slabinfo_row, &fd);
+	for_each_cache(slabinfo_row, &a);
+	if (a.hidden)
+		ks__dprintf(fd, "# %zu caches without slabs not shown\n", a.hidden);
+}
+
+ks_export int ks_slabinfo(int fd)
+{
+	slabinfo(fd, true);
 	return 0;
 }
 
@@ -166,10 +189,15 @@ void ks__stats_print(int fd, bool with_slabinfo)
 {
 	struct ks_stats st;
 
+	char opts[400];
+
 	ks_stats_get(&st);
+	ks__options_format(opts, sizeof(opts));
 	ks__dprintf(fd, "kslab %s statistics (pid %d)\n", KSLAB_VERSION, (int)getpid());
-	ks__dprintf(fd, "  mapped        %12zu bytes (%zu sections)\n", st.mapped,
-		    ks__arena_nr_sections());
+	ks__dprintf(fd, "  options       %s\n", opts);
+	ks__dprintf(fd, "  mapped        %12zu bytes (%zu sections), at most %lu\n", st.mapped,
+		    ks__arena_nr_sections(),
+		    (unsigned long)__atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED));
 	ks__dprintf(fd, "  resident      %12zu bytes\n", ks__os_rss());
 	ks__dprintf(fd, "  buddy free    %12zu bytes\n", st.page_free);
 	ks__dprintf(fd, "  slabs         %12zu bytes, %zu in objects\n", st.slab_bytes,
@@ -196,7 +224,7 @@ void ks__stats_print(int fd, bool with_slabinfo)
 	ks__buddyinfo(fd);
 	activity_table(fd);
 	if (with_slabinfo)
-		ks_slabinfo(fd);
+		slabinfo(fd, false);
 }
 
 /* ---- malloc_info: glibc's XML ---------------------------------------------
@@ -298,6 +326,84 @@ void ks__malloc_info(void (*emit)(const char *line, void *arg), void *arg)
 	emit("</heap>\n", arg);
 	info_totals(emit, arg, &t, true);
 	emit("</malloc>\n", arg);
+}
+
+/* ---- the report as JSON (KSLAB_OPTIONS=stats=json) ------------------------
+ *
+ * One object: the version, the pid, the options, the totals in bytes, the
+ * kernel calls, the zones and every cache that has slabs (cache names are
+ * kslab's own or a program's ks_cache_create name; a quote or backslash in
+ * one is replaced, so the text stays valid JSON). */
+
+static void json_string(char *out, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s && n + 1 < len; s++)
+		out[n++] = (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '_' : *s;
+	out[n] = '\0';
+}
+
+struct json_arg {
+	int fd;
+	bool first;
+};
+
+static void json_cache(struct cache_row *r, void *arg)
+{
+	struct json_arg *a = arg;
+	char name[KS_CACHE_NAME_MAX];
+
+	if (r->slabs == 0 && r->grown == 0)
+		return;
+	json_string(name, sizeof(name), r->name);
+	ks__dprintf(a->fd, "%s\n    {\"name\": \"%s\", \"object_size\": %zu, "
+		    "\"active_objs\": %zu, \"num_objs\": %zu, \"objs_per_slab\": %zu, "
+		    "\"pages_per_slab\": %zu, \"slabs\": %zu, \"active_slabs\": %zu, "
+		    "\"depot_magazines\": %zu, \"magazine_size\": %zu, \"grown\": %lu, "
+		    "\"shrunk\": %lu, \"slab_allocs\": %lu, \"slab_frees\": %lu, "
+		    "\"depot_swaps\": %lu}", a->first ? "" : ",", name, r->size, r->active,
+		    r->total, r->per_slab, r->pages_per_slab, r->slabs, r->active_slabs,
+		    r->depot_full, r->magsize, (unsigned long)r->grown, (unsigned long)r->shrunk,
+		    (unsigned long)r->slab_allocs, (unsigned long)r->slab_frees,
+		    (unsigned long)r->depot_swaps);
+	a->first = false;
+}
+
+void ks__stats_json(int fd)
+{
+	struct json_arg a = { fd, true };
+	struct ks_stats st;
+	char opts[400], jopts[400];
+
+	ks_stats_get(&st);
+	ks__options_format(opts, sizeof(opts));
+	json_string(jopts, sizeof(jopts), opts);
+	ks__dprintf(fd, "{\n  \"kslab\": \"%s\", \"pid\": %d, \"options\": \"%s\",\n",
+		    KSLAB_VERSION, (int)getpid(), jopts);
+	ks__dprintf(fd, "  \"bytes\": {\"mapped\": %zu, \"mapped_peak\": %lu, "
+		    "\"resident\": %zu, \"buddy_free\": %zu, \"slabs\": %zu, "
+		    "\"slab_objects\": %zu, \"large\": %zu, \"metadata\": %zu, "
+		    "\"lazy_areas\": %zu},\n", st.mapped,
+		    (unsigned long)__atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED),
+		    ks__os_rss(), st.page_free, st.slab_bytes, st.slab_active, st.large_bytes,
+		    st.metadata, ks__vmalloc_lazy());
+	ks__dprintf(fd, "  \"large_blocks\": %zu, \"caches\": %zu, \"threads\": %zu, "
+		    "\"slab_nodes\": %u,\n", st.large_count, st.nr_caches, st.nr_threads,
+		    ks__nr_nodes);
+	ks__dprintf(fd, "  \"kernel\": {\"mmap\": %lu, \"munmap\": %lu, \"mremap\": %lu, "
+		    "\"madvise\": %lu, \"purged_bytes\": %lu, \"minor_faults\": %ld},\n",
+		    (unsigned long)ks__os_counts.mmap, (unsigned long)ks__os_counts.munmap,
+		    (unsigned long)ks__os_counts.mremap, (unsigned long)ks__os_counts.madvise,
+		    (unsigned long)ks__os_counts.purged_bytes, ks__os_minflt());
+	ks__dprintf(fd, "  \"zones\": [");
+	for (unsigned z = 0; z < KS_NR_ZONES; z++)
+		ks__dprintf(fd, "%s{\"name\": \"%s\", \"managed_pages\": %zu, "
+			    "\"free_pages\": %zu}", z ? ", " : "", ks__zones[z].name,
+			    ks__zones[z].managed_pages, ks__zones[z].free_pages);
+	ks__dprintf(fd, "],\n  \"slab_caches\": [");
+	for_each_cache(json_cache, &a);
+	ks__dprintf(fd, "\n  ]\n}\n");
 }
 
 /* /proc/buddyinfo: free blocks of each order, per zone. */

@@ -4,6 +4,8 @@
 #define KS_STATS_H
 #include "internal.h"
 void ks__stats_print(int fd, bool with_slabinfo);
+/* The same report as one JSON object (KSLAB_OPTIONS=stats=json). */
+void ks__stats_json(int fd);
 void ks__buddyinfo(int fd);
 /* malloc_info's XML, in glibc's elements, a line at a time to EMIT. */
 void ks__malloc_info(void (*emit)(const char *line, void *arg), void *arg);

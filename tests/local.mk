@@ -87,9 +87,10 @@ kstest_prog_scripts = tests/integration/prog-python3.sh \
 TESTS += $(kstest_prog_scripts)
 EXTRA_DIST += $(kstest_prog_scripts)
 
-# api_realloc's grow-from-empty cases under each KSLAB_OPTIONS debug mode
-TESTS += tests/integration/debug-options.sh
-EXTRA_DIST += tests/integration/debug-options.sh
+# api_realloc's grow-from-empty cases under each KSLAB_OPTIONS debug mode;
+# the exit report as JSON and text, in a stats_file
+TESTS += tests/integration/debug-options.sh tests/integration/stats-report.sh
+EXTRA_DIST += tests/integration/debug-options.sh tests/integration/stats-report.sh
 
 # --- stress: each linked and preloaded --------------------------------------
 check_PROGRAMS += tests/stress/xfree tests/stress/xfree-preload \

@@ -14,7 +14,7 @@ static void t_flags_and_values(void)
 {
 	struct ks_options before = ks__opt;
 	ks__options_parse("stats,verbose,decay_ms=250,purge=free,magazines=0,thp,nodes=3");
-	CHECK(ks__opt.stats);
+	CHECK_EQ(ks__opt.stats, KS_STATS_TEXT);
 	CHECK(ks__opt.verbose);
 	CHECK_EQ(ks__opt.decay_ms, 250);
 	CHECK(ks__opt.purge_lazy);
@@ -26,6 +26,14 @@ static void t_flags_and_values(void)
 	CHECK(!ks__opt.thp);
 	CHECK(!ks__opt.purge_lazy);
 	CHECK(!ks__opt.stats);
+	ks__options_parse("stats=json,stats_file=/tmp/r.%p.json");
+	CHECK_EQ(ks__opt.stats, KS_STATS_JSON);
+	CHECK_STREQ(ks__opt.stats_file, "/tmp/r.%p.json");
+	char spelled[400];
+	ks__options_format(spelled, sizeof(spelled));
+	CHECK(strstr(spelled, "stats=json,stats_file=/tmp/r.%p.json,debug=0,") == spelled);
+	ks__options_parse("stats=text");
+	CHECK_EQ(ks__opt.stats, KS_STATS_TEXT);
 	ks__opt = before;
 }
 
@@ -38,9 +46,10 @@ static void t_debug_implies(void)
 static void ignore_bad(void *arg)
 {
 	(void)arg;
-	ks__options_parse("nosuchthing,decay_ms=abc,stats=2,purge=maybe,,verbose");
+	ks__options_parse("nosuchthing,decay_ms=abc,stats=2,thp=2,purge=maybe,,verbose");
 	/* the good word still took, the bad ones changed nothing */
-	if (!ks__opt.verbose || ks__opt.decay_ms != 1000 || ks__opt.stats || ks__opt.purge_lazy)
+	if (!ks__opt.verbose || ks__opt.decay_ms != 1000 || ks__opt.stats || ks__opt.purge_lazy ||
+	    ks__opt.thp)
 		_exit(3);
 	_exit(0);
 }
@@ -52,11 +61,13 @@ static void t_bad_words(void)
 	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
 	/* an unknown word names the options; a bad value, what its option takes */
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing': no such option "
-			     "(options: stats debug poison redzone verbose magazines thp "
+			     "(options: stats stats_file debug poison redzone verbose magazines thp "
 			     "decay_ms nodes purge help)\n") != NULL);
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'decay_ms=abc': decay_ms takes "
 			     "a number from 0 to 3600000\n") != NULL);
-	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'stats=2': stats takes 0 or 1 "
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'stats=2': stats takes 0, 1, "
+			     "text or json\n") != NULL);
+	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'thp=2': thp takes 0 or 1 "
 			     "(or the name alone for 1)\n") != NULL);
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'purge=maybe': purge takes "
 			     "dontneed or free\n") != NULL);
@@ -98,7 +109,8 @@ static void t_help(void)
 	CHECK(strstr(ch.out, "KSLAB_OPTIONS is a comma-separated list") != NULL);
 	/* every option, with its default (not the value given beside help) */
 	CHECK(strstr(ch.out, "  decay_ms   number  1000      how long free memory") != NULL);
-	CHECK(strstr(ch.out, "  stats      flag    0 ") != NULL);
+	CHECK(strstr(ch.out, "  stats      word    0 ") != NULL);
+	CHECK(strstr(ch.out, "  stats_file path    -         ") != NULL);
 	CHECK(strstr(ch.out, "  magazines  flag    1 ") != NULL);
 	CHECK(strstr(ch.out, "  purge      word    dontneed  ") != NULL);
 	const char *names[] = { "debug", "poison", "redzone", "verbose", "thp", "nodes" };
