@@ -270,6 +270,7 @@ static bool mag_push(struct ks_depot *d, struct ks_mag_stack *st, struct ks_mag 
 	m->next = st->top;
 	st->top = m;
 	st->nr++;
+	st->rounds += m->rounds;
 	return true;
 }
 
@@ -282,6 +283,7 @@ static struct ks_mag *mag_pop(struct ks_mag_stack *st)
 	if (!m)
 		return NULL;
 	st->top = m->next;
+	st->rounds -= m->rounds;
 	if (--st->nr < st->min)
 		st->min = st->nr;
 	return m;
@@ -633,12 +635,14 @@ static int check_mag(struct ks_cache *c, const struct ks_mag *m, bool full)
 static int check_stack(struct ks_cache *c, const struct ks_depot *d,
 		       const struct ks_mag_stack *st, bool full)
 {
-	size_t n = 0;
+	size_t n = 0, rounds = 0;
 	int broken = 0;
 
-	for (const struct ks_mag *m = st->top; m && n <= st->nr; m = m->next, n++)
+	for (const struct ks_mag *m = st->top; m && n <= st->nr; m = m->next, n++) {
 		broken += check_mag(c, m, full);
-	if (n != st->nr || st->min > st->nr || st->nr > d->max_full)
+		rounds += m->rounds;
+	}
+	if (n != st->nr || st->min > st->nr || st->nr > d->max_full || rounds != st->rounds)
 		broken++;
 	return broken;
 }
@@ -687,6 +691,19 @@ int ks__mag_check_all(int (*report)(const char *cache, int broken))
 	}
 	ks_unlock(&caches_lock);
 	return broken;
+}
+
+size_t ks__mag_cached(struct ks_cache *c)
+{
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(ks__tls_tcache, c);
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ks__nr_nodes; i++)      /* unlocked, as above */
+		if (depot_if(c, i))
+			n += __atomic_load_n(&depot_if(c, i)->full.rounds, __ATOMIC_RELAXED);
+	if (cc && cc->base)                              /* the caller's own */
+		n += ks_cc_rounds(cc) + cc->prev->rounds;
+	return n;
 }
 
 uint64_t ks__mag_depot_swaps(struct ks_cache *c)

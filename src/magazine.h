@@ -39,6 +39,7 @@ struct ks_mag_stack {
 	struct ks_mag *top;
 	size_t nr;
 	size_t min;                  /* lowest nr since the last reap */
+	size_t rounds;               /* objects in its magazines */
 };
 
 struct ks_depot {
@@ -140,6 +141,10 @@ int ks__mag_check(struct ks_cache *c);
 /* ks__mag_check of every cache with depots, each result passed through
  * REPORT(name, problems); returns the sum. */
 int ks__mag_check_all(int (*report)(const char *cache, int broken));
+/* Objects of C held in its depots and in the calling thread's magazines:
+ * allocated in the slab layer's count, free to the program (statistics;
+ * other threads' magazines are theirs to read). */
+size_t ks__mag_cached(struct ks_cache *c);
 /* Magazines traded with C's depots (statistics). */
 uint64_t ks__mag_depot_swaps(struct ks_cache *c);
 /* Thread exit: the caller's magazines go back to the depots. */

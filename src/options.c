@@ -38,7 +38,7 @@ static const struct opt_desc {
 	{ "stats", OPT_STATS, offsetof(struct ks_options, stats),
 	  "at exit, a report: text (stats or stats=1) or json (stats=json)", 0 },
 	{ "stats_file", OPT_PATH, offsetof(struct ks_options, stats_file),
-	  "write the report to this file instead of stderr (%p: the pid)", 0 },
+	  "write the report to this file (%p: the pid; -: stderr)", 0 },
 	{ "debug", OPT_FLAG, offsetof(struct ks_options, debug),
 	  "poison, red zones, double and invalid free checks on every kmalloc cache", 0 },
 	{ "poison", OPT_FLAG, offsetof(struct ks_options, poison),
@@ -173,11 +173,11 @@ static bool apply(const struct opt_desc *o, const char *val, size_t vlen)
 		else
 			return false;
 		return true;
-	case OPT_PATH:
+	case OPT_PATH:                 /* "-": standard error */
 		if (!val || vlen == 0 || vlen >= KS_STATS_FILE_MAX)
 			return false;
 		memcpy(field, val, vlen);
-		field[vlen] = '\0';
+		field[word_is(val, vlen, "-") ? 0 : vlen] = '\0';
 		return true;
 	}
 	return false;

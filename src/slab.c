@@ -629,6 +629,8 @@ static size_t take_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd, siz
 	head->touched = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
 	head->inuse = (uint16_t)(before + got);
 	nd->active_objs += got;
+	if (nd->active_objs > nd->peak_objs)
+		nd->peak_objs = nd->active_objs;
 	if (ks_config_stats)
 		nd->nr_slab_allocs += got;
 	refile_slab(sc, nd, head, before);
@@ -862,6 +864,7 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 		t->nr_full += nd->nr_full;
 		t->nr_empty += nd->nr_empty;
 		t->active_objs += nd->active_objs;
+		t->peak_objs += nd->peak_objs;
 		t->nr_grow += nd->nr_grow;
 		t->nr_shrink += nd->nr_shrink;
 		t->nr_slab_allocs += nd->nr_slab_allocs;

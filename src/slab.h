@@ -27,6 +27,7 @@ struct ks_slab_node {
 	struct ks_list empty;
 	size_t nr_partial, nr_full, nr_empty;
 	size_t active_objs;          /* objects handed out (to magazines too) */
+	size_t peak_objs;            /* the most active_objs has been */
 	unsigned colour_next;
 	unsigned id;                 /* its index in the cache's node[] */
 	/* statistics, under lock */
@@ -63,6 +64,7 @@ struct ks_slab_cache {
 /* Totals over a cache's nodes, each read under its lock. */
 struct ks_slab_totals {
 	size_t nr_partial, nr_full, nr_empty, active_objs;
+	size_t peak_objs;            /* the nodes' peaks, added up */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
 };
 

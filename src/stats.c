@@ -39,6 +39,8 @@ struct cache_row {
 	char name[KS_CACHE_NAME_MAX];
 	size_t active, total, size, per_slab, pages_per_slab, slabs, active_slabs;
 	size_t depot_full, magsize;
+	size_t in_use, cached, peak;  /* objects: the program's, in magazines,
+	                                 most ever out of the slabs */
 	uint64_t grown, shrunk, slab_allocs, slab_frees, depot_swaps;
 };
 
@@ -64,6 +66,11 @@ static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
 	r->slab_allocs = t.nr_slab_allocs;
 	r->slab_frees = t.nr_slab_frees;
 	r->depot_swaps = c ? ks__mag_depot_swaps(c) : 0;
+	r->cached = c ? ks__mag_cached(c) : 0;
+	if (r->cached > r->active)     /* unlocked reads may cross */
+		r->cached = r->active;
+	r->in_use = r->active - r->cached;
+	r->peak = t.peak_objs;
 }
 
 /* Call FN on a snapshot of each cache (the list lock is not held while FN
@@ -170,17 +177,20 @@ static void activity_row(struct cache_row *r, void *arg)
 	int fd = *(int *)arg;
 	if (!r->grown && !r->slab_allocs && !r->depot_swaps)
 		return;
-	ks__dprintf(fd, "  %-24s %8lu %8lu %12lu %12lu %10lu\n", r->name,
-		    (unsigned long)r->grown, (unsigned long)r->shrunk,
-		    (unsigned long)r->slab_allocs, (unsigned long)r->slab_frees,
-		    (unsigned long)r->depot_swaps);
+	ks__dprintf(fd, "  %-22s %9zu %9zu %9zu %7lu %7lu %11lu %11lu %8lu\n", r->name,
+		    r->in_use, r->cached, r->peak, (unsigned long)r->grown,
+		    (unsigned long)r->shrunk, (unsigned long)r->slab_allocs,
+		    (unsigned long)r->slab_frees, (unsigned long)r->depot_swaps);
 }
 
+/* Objects: in use by the program, cached in magazines (the depots' and
+ * the reporting thread's), the peak out of the slabs; then the traffic. */
 static void activity_table(int fd)
 {
-	ks__dprintf(fd, "  cache activity%s\n  %-24s %8s %8s %12s %12s %10s\n",
-		    ks_config_stats ? "" : " (built with --disable-stats: slabs only)",
-		    "cache", "grown", "shrunk", "slab allocs", "slab frees", "depot swaps");
+	ks__dprintf(fd, "  caches, in objects%s\n  %-22s %9s %9s %9s %7s %7s %11s %11s %8s\n",
+		    ks_config_stats ? "" : " (built with --disable-stats: no allocs, frees, swaps)",
+		    "cache", "in use", "cached", "peak", "grown", "shrunk", "slab allocs",
+		    "slab frees", "swaps");
 	for_each_cache(activity_row, &fd);
 }
 
@@ -360,11 +370,12 @@ static void json_cache(struct cache_row *r, void *arg)
 	ks__dprintf(a->fd, "%s\n    {\"name\": \"%s\", \"object_size\": %zu, "
 		    "\"active_objs\": %zu, \"num_objs\": %zu, \"objs_per_slab\": %zu, "
 		    "\"pages_per_slab\": %zu, \"slabs\": %zu, \"active_slabs\": %zu, "
+		    "\"in_use\": %zu, \"cached\": %zu, \"peak\": %zu, "
 		    "\"depot_magazines\": %zu, \"magazine_size\": %zu, \"grown\": %lu, "
 		    "\"shrunk\": %lu, \"slab_allocs\": %lu, \"slab_frees\": %lu, "
 		    "\"depot_swaps\": %lu}", a->first ? "" : ",", name, r->size, r->active,
 		    r->total, r->per_slab, r->pages_per_slab, r->slabs, r->active_slabs,
-		    r->depot_full, r->magsize, (unsigned long)r->grown, (unsigned long)r->shrunk,
+		    r->in_use, r->cached, r->peak, r->depot_full, r->magsize, (unsigned long)r->grown, (unsigned long)r->shrunk,
 		    (unsigned long)r->slab_allocs, (unsigned long)r->slab_frees,
 		    (unsigned long)r->depot_swaps);
 	a->first = false;

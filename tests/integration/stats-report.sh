@@ -39,6 +39,8 @@ caches = {c["name"]: c for c in d["slab_caches"]}
 assert any(n.startswith("kmalloc-") for n in caches), "no kmalloc cache listed"
 for c in d["slab_caches"]:
     assert c["active_objs"] <= c["num_objs"], c
+    assert c["in_use"] + c["cached"] == c["active_objs"], c
+    assert c["peak"] >= c["active_objs"], c
 print(f"json ok: {len(caches)} caches, {d['bytes']['mapped']} bytes mapped")
 PY
 fi
@@ -51,6 +53,7 @@ if [[ -z $txt ]]; then
 else
 	grep -q '^kslab .* statistics (pid [0-9]*)$' "$txt" || bad "no heading in the text report"
 	grep -q '^  options       stats=text,stats_file=' "$txt" || bad "no options line"
+	grep -q '^  cache  *in use  *cached  *peak  *grown' "$txt" || bad "no caches table"
 	grep -q '^# [0-9]* caches without slabs not shown$' "$txt" ||
 		bad "the empty caches are not summed up"
 	awk '/^slabinfo/ { on = 1; next } on && !/^#/ && $3 == 0 { print; exit 1 }' "$txt" ||
