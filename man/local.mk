@@ -4,7 +4,7 @@
 # One page per function family; the other functions of a family are .so
 # links to it, so `man ks_cache_free` finds ks_cache_create(3).
 dist_man_MANS += \
-	man/kslab.3 man/kslab.7 \
+	man/kslab.1 man/kslab.3 man/kslab.7 \
 	man/ks_cache_create.3 man/ks_cache_alloc.3 man/ks_cache_free.3 \
 	man/ks_cache_shrink.3 man/ks_cache_destroy.3 \
 	man/ks_cache_object_size.3 man/ks_cache_name.3 \

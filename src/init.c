@@ -36,6 +36,7 @@
 #include "vmalloc.h"
 #include "options.h"
 #include "stats.h"
+#include "live.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ static void fork_child(void)
 {
 	fork_release(true);
 	ks__pages_fork_child();
+	ks__live_fork_child();
 }
 
 static void boot_core(void)
@@ -94,6 +96,7 @@ static void boot_late(void)
 	if (pthread_key_create(&key, ks__mag_thread_exit) == 0)
 		ks__thread_set_key(key);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	ks__live_init();
 	__atomic_store_n(&ks__boot_state, 3, __ATOMIC_RELEASE);
 }
 
@@ -146,7 +149,10 @@ __attribute__((destructor)) static void ks_destructor(void)
 {
 	int fd;
 
-	if (ks__boot_state < 2 || !ks__opt.stats)
+	if (ks__boot_state < 2)
+		return;
+	ks__live_exit();
+	if (!ks__opt.stats)
 		return;
 	fd = report_fd();
 	if (ks__opt.stats == KS_STATS_JSON)

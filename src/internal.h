@@ -42,9 +42,10 @@
  *
  *   file        may call
  *   new         malloc
- *   malloc      api init stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   api         init stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   init        stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   malloc      api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   api         init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   init        live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   live        stats options os format
  *   stats       kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
  *   kmalloc     vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
  *   magazine    thread slab meta page_alloc buddy arena debug options os format

@@ -8,7 +8,7 @@ libkslab_core_la_SOURCES = \
 	src/slab.c src/slab.h src/meta.c src/meta.h src/magazine.c src/magazine.h src/thread.c src/thread.h \
 	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \
 	src/fastpath.h src/debug.c src/debug.h src/stats.c src/stats.h \
-	src/options.c src/options.h src/init.c src/init.h src/api.c
+	src/options.c src/options.h src/live.c src/live.h src/init.c src/init.h src/api.c
 
 lib_LTLIBRARIES += libkslab.la
 libkslab_la_SOURCES = src/malloc.c
@@ -25,3 +25,10 @@ libkslab_la_LDFLAGS = -version-info 0:0:0 -Wl,--version-script=$(top_srcdir)/src
 	-Wl,-z,nodelete
 EXTRA_libkslab_la_DEPENDENCIES = src/kslab.map
 EXTRA_DIST += src/kslab.map
+
+# The kslab command (run, info, top): a program of its own, not linked with
+# the allocator; it reads the live page of live.h.
+bin_PROGRAMS += kslab
+kslab_SOURCES = src/kslab-cmd.c src/live.h
+kslab_CPPFLAGS = $(AM_CPPFLAGS) -DKSLAB_LIBDIR='"$(libdir)"'
+kslab_CFLAGS = $(AM_CFLAGS)

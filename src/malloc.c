@@ -33,6 +33,7 @@
 #include "options.h"
 #include "os.h"
 #include "stats.h"
+#include "live.h"
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ void *ks__malloc_slow(size_t size)
 			ks__mag_reap();
 			ks__vmalloc_decay();
 			ks__slab_purge_idle(false);
+			ks__live_tick();
 		}
 	}
 	return ks__kmalloc(size, 0);

@@ -22,6 +22,7 @@
 
 struct ks_options ks__opt = {
 	.magazines = true,
+	.live = true,
 	.thp = false,
 	.decay_ms = 1000,
 };
@@ -52,6 +53,8 @@ static const struct opt_desc {
 	{ "thp", OPT_FLAG, offsetof(struct ks_options, thp),
 	  "transparent huge pages for a heap past 64 MiB and for buffers realloc "
 	  "grows past 32 MiB (off by default)", 0 },
+	{ "live", OPT_FLAG, offsetof(struct ks_options, live),
+	  "publish the caches for kslab info and kslab top (a memfd)", 0 },
 	{ "decay_ms", OPT_ULONG, offsetof(struct ks_options, decay_ms),
 	  "how long free memory stays before it goes back to the OS (ms)", 3600000 },
 	{ "nodes", OPT_ULONG, offsetof(struct ks_options, nodes),

@@ -19,6 +19,7 @@ struct ks_options {
 	bool magazines;      /* per-thread caches */
 	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */
 	bool thp;            /* huge pages for big heaps and growing buffers */
+	bool live;           /* the live view's shared page (live.c) */
 	unsigned long decay_ms;
 	unsigned long nodes;  /* slab nodes; 0: one per CPU */
 };

@@ -180,6 +180,39 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move)
 	return p;
 }
 
+void *ks__os_map_memfd(const char *name, size_t len, int *fd)
+{
+	int f = memfd_create(name, MFD_CLOEXEC), high;
+	void *p;
+
+	if (f < 0)
+		return NULL;
+	high = fcntl(f, F_DUPFD_CLOEXEC, 100);   /* out of the way of 0..99 */
+	if (high >= 0) {
+		close(f);
+		f = high;
+	}
+	if (ftruncate(f, (off_t)len) != 0) {
+		close(f);
+		return NULL;
+	}
+	COUNT(mmap, 1);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	if (p == MAP_FAILED) {
+		close(f);
+		return NULL;
+	}
+	*fd = f;
+	return p;
+}
+
+void ks__os_unmap_memfd(void *addr, size_t len, int fd)
+{
+	COUNT(munmap, 1);
+	munmap(addr, len);
+	close(fd);
+}
+
 size_t ks__os_purge(void *addr, size_t len, bool lazy)
 {
 	uintptr_t start = ks_align_up((uintptr_t)addr, ks__os_page_size);

@@ -16,6 +16,11 @@ void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move);
 /* Hand pages back to the OS; the range is shrunk to whole OS pages.
  * Returns the bytes actually purged. */
 size_t ks__os_purge(void *addr, size_t len, bool lazy);
+/* A memory file of LEN bytes (memfd_create, close-on-exec, its descriptor
+ * moved above the low numbers programs use) mapped shared and writable:
+ * the mapping, with *FD its descriptor; NULL if the kernel has no memfd. */
+void *ks__os_map_memfd(const char *name, size_t len, int *fd);
+void ks__os_unmap_memfd(void *addr, size_t len, int fd);
 /* Ask for transparent huge pages on a range (where THP is "madvise"). */
 void ks__os_hugepage(void *addr, size_t len);
 /* True if at least three quarters of the OS pages of [ADDR, ADDR + LEN)

@@ -28,6 +28,7 @@
 #include "kmalloc.h"
 #include "os.h"
 #include "options.h"
+#include "live.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -415,6 +416,79 @@ void ks__stats_json(int fd)
 	ks__dprintf(fd, "],\n  \"slab_caches\": [");
 	for_each_cache(json_cache, &a);
 	ks__dprintf(fd, "\n  ]\n}\n");
+}
+
+/* ---- the live view's snapshot (live.c publishes it) ------------------------ */
+
+_Static_assert(KS_LIVE_ORDERS == KS_NR_ORDERS && KS_LIVE_ZONES == KS_NR_ZONES,
+	       "live.h's sizes");
+
+static void live_row(struct cache_row *r, void *arg)
+{
+	struct ks_live_header *h = arg;
+	struct ks_live_row *o;
+
+	if (h->nr_rows >= h->max_rows)
+		return;
+	o = &ks_live_rows(h)[h->nr_rows++];
+	ks__snprintf(o->name, sizeof(o->name), "%s", r->name);
+	o->object_size = r->size;
+	o->active = r->active;
+	o->total = r->total;
+	o->in_use = r->in_use;
+	o->cached = r->cached;
+	o->peak = r->peak;
+	o->objs_per_slab = r->per_slab;
+	o->pages_per_slab = r->pages_per_slab;
+	o->slabs = r->slabs;
+	o->active_slabs = r->active_slabs;
+	o->depot_magazines = r->depot_full;
+	o->grown = r->grown;
+	o->shrunk = r->shrunk;
+	o->slab_allocs = r->slab_allocs;
+	o->slab_frees = r->slab_frees;
+	o->depot_swaps = r->depot_swaps;
+}
+
+void ks__stats_live(struct ks_live_header *h)
+{
+	struct ks_stats st;
+
+	ks_stats_get(&st);
+	ks__snprintf(h->version_str, sizeof(h->version_str), "%s", KSLAB_VERSION);
+	ks__options_format(h->options, sizeof(h->options));
+	h->mapped = st.mapped;
+	h->mapped_peak = __atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED);
+	h->resident = ks__os_rss();
+	h->buddy_free = st.page_free;
+	h->slab_bytes = st.slab_bytes;
+	h->slab_active = st.slab_active;
+	h->large_bytes = st.large_bytes;
+	h->large_count = st.large_count;
+	h->metadata = st.metadata;
+	h->lazy = ks__vmalloc_lazy();
+	h->nr_caches = st.nr_caches;
+	h->nr_threads = st.nr_threads;
+	h->nr_nodes = ks__nr_nodes;
+	h->mmap = ks__os_counts.mmap;
+	h->munmap = ks__os_counts.munmap;
+	h->mremap = ks__os_counts.mremap;
+	h->madvise = ks__os_counts.madvise;
+	h->purged_bytes = ks__os_counts.purged_bytes;
+	h->minor_faults = (uint64_t)ks__os_minflt();
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {
+		struct ks_zone *zone = &ks__zones[z];
+		ks__snprintf(h->zone_name[z], sizeof(h->zone_name[z]), "%s", zone->name);
+		ks_lock(&zone->lock);
+		h->zone_managed[z] = zone->managed_pages;
+		h->zone_free[z] = zone->free_pages;
+		for (unsigned o = 0; o < KS_NR_ORDERS; o++)
+			h->buddyinfo[z][o] = zone->nr_free[o];
+		h->buddyinfo[z][KS_MAX_ORDER] += zone->deferred_pages >> KS_MAX_ORDER;
+		ks_unlock(&zone->lock);
+	}
+	h->nr_rows = 0;
+	for_each_cache(live_row, h);
 }
 
 /* /proc/buddyinfo: free blocks of each order, per zone. */

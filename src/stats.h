@@ -4,6 +4,10 @@
 #define KS_STATS_H
 #include "internal.h"
 void ks__stats_print(int fd, bool with_slabinfo);
+/* Fill the live view's page (live.h) with a snapshot: totals, zones and
+ * a row per cache. */
+struct ks_live_header;
+void ks__stats_live(struct ks_live_header *h);
 /* The same report as one JSON object (KSLAB_OPTIONS=stats=json). */
 void ks__stats_json(int fd);
 void ks__buddyinfo(int fd);

@@ -92,6 +92,16 @@ EXTRA_DIST += $(kstest_prog_scripts)
 TESTS += tests/integration/debug-options.sh tests/integration/stats-report.sh
 EXTRA_DIST += tests/integration/debug-options.sh tests/integration/stats-report.sh
 
+# the kslab command: info and top on a running process and its fork child,
+# and run
+check_PROGRAMS += tests/integration/live_target
+tests_integration_live_target_SOURCES = tests/integration/live_target.c
+tests_integration_live_target_CFLAGS = $(kstest_cflags)
+tests_integration_live_target_LDADD = $(kstest_linked_libs)
+tests_integration_live_target_LDFLAGS = $(kstest_linked_ldflags)
+TESTS += tests/integration/live-view.sh
+EXTRA_DIST += tests/integration/live-view.sh
+
 # --- stress: each linked and preloaded --------------------------------------
 check_PROGRAMS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/thread_churn tests/stress/thread_churn-preload \
