@@ -83,6 +83,7 @@
 #define KS_CACHE_LINE     64
 #define KS_MIN_ALIGN      16           /* what malloc guarantees, as glibc */
 #define KS_SLAB_MAX       32768        /* largest kmalloc class */
+#define KS_SMALL_MAX      1024         /* sizes the fast path's table covers */
 #define KS_PAGE_PATH_MAX  (KS_PAGE_SIZE << KS_MAX_ORDER) /* 4 MiB */
 #define KS_NR_CLASSES     60           /* kmalloc classes 16 B .. 32 KiB */
 #define KS_MAX_NODES      8            /* slab nodes (slab.c, 7. Nodes) */

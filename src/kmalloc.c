@@ -30,6 +30,7 @@
  * caches, and pointers kslab never gave, which are reported.
  */
 #include "kmalloc.h"
+#include "fastpath.h"
 #include "page_alloc.h"
 #include "vmalloc.h"
 #include "debug.h"
@@ -52,7 +53,9 @@ const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1] = {
 	19, 19, 19, 19, 19, 19, 19, 19,
 };
 
-_Static_assert(KS_SMALL_MAX / 16 + 1 == KS_TCACHE_SIZES, "the fast path's size table");
+_Static_assert(KS_TCACHE_SIZES == KS_SMALL_MAX + 1, "the fast path's size table");
+_Static_assert(KS_NR_CLASSES * sizeof(struct ks_cpu_cache) / 8 <= UINT8_MAX,
+	       "a class's cpu cache offset / 8 fits the fast path's byte");
 
 void ks__kmalloc_init(void)
 {
@@ -63,6 +66,8 @@ void ks__kmalloc_init(void)
 		flags |= KS_CACHE_POISON;
 	if (ks__opt.redzone)
 		flags |= KS_CACHE_RED_ZONE;
+	if (!flags)
+		flags = KS_CACHE_FREE_KEY;
 	for (unsigned i = 0; i < KS_NR_CLASSES; i++) {
 		struct ks_cache *c = &ks__kmalloc_caches[i];
 		size_t size = ks_class_size(i);
@@ -72,9 +77,9 @@ void ks__kmalloc_init(void)
 		c->sc.max_empty = size >= 4096 ? 1 : 2;
 		KS_ASSERT(ks_size_class(size) == i);
 	}
-	for (unsigned i = 0; i < KS_TCACHE_SIZES; i++)
-		ks__cc_off_template[i] = (uint16_t)((ks__small_class[i] + 1u) *
-						    sizeof(struct ks_cpu_cache));
+	for (unsigned size = 0; size < KS_TCACHE_SIZES; size++)
+		ks__cc_off_template[size] = (uint8_t)((ks__small_class[(size + 15) >> 4] + 1u) *
+						      sizeof(struct ks_cpu_cache) / 8);
 }
 
 void ks__large_stats(size_t *bytes, size_t *count)
@@ -106,9 +111,14 @@ static void large_free(struct ks_page *pg)
 static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[cls];
+	void *p;
+
 	if (c->sc.debug)
 		return ks__slab_alloc_debug(&c->sc, gfp, size);
-	return ks__mag_alloc_slow(c, gfp);
+	p = ks__mag_alloc_slow(c, gfp);
+	if (p)
+		*(ks_free_key_t *)p = 0;          /* live: no free key (fastpath.h) */
+	return p;
 }
 
 void *ks__kmalloc(size_t size, ks_gfp_t gfp)
@@ -165,6 +175,29 @@ static ks_cold void invalid_free(const void *p, const char *cache)
 	ks__report(KS_ERR_INVALID_FREE, p, cache);
 }
 
+uint64_t ks__free_checks;
+
+/* The free key is in P's first word (fastpath.h): a double free if P is
+ * free already where this thread can see, else a live object that holds
+ * the key by chance, to be freed as usual. */
+void ks__free_check(void *p)
+{
+	struct ks_page *pg;
+	struct ks_slab_cache *sc;
+
+	if (!ks_is_ours(p))
+		return;
+	pg = ks_virt_to_page(p);
+	if (pg->kind != KS_PG_SLAB || !(pg->cache->flags & KS_CACHE_FREE_KEY))
+		return;
+	sc = pg->cache;
+	__atomic_add_fetch(&ks__free_checks, 1, __ATOMIC_RELAXED);
+	if (!ks__slab_object_start(sc, p))
+		invalid_free(p, sc->name);
+	if (ks__mag_is_free(ks_container_of(sc, struct ks_cache, sc), p))
+		ks__report(KS_ERR_DOUBLE_FREE, p, sc->name);
+}
+
 void ks__kfree(void *p)
 {
 	struct ks_page *pg;
@@ -187,6 +220,8 @@ void ks__kfree(void *p)
 		} else {
 			if (!ks__slab_object_start(sc, p))
 				invalid_free(p, sc->name);
+			if (sc->flags & KS_CACHE_FREE_KEY)
+				ks_free_mark(p);
 			ks__mag_free_slow(ks_container_of(sc, struct ks_cache, sc), p);
 		}
 		return;
@@ -196,6 +231,8 @@ void ks__kfree(void *p)
 			invalid_free(p, NULL);
 		large_free(pg);
 		return;
+	case KS_PG_BUDDY:              /* a page given back: freed before */
+		ks__report(KS_ERR_DOUBLE_FREE, p, NULL);
 	default:
 		invalid_free(p, NULL);
 	}

@@ -5,7 +5,6 @@
 #include "internal.h"
 #include "magazine.h"
 
-#define KS_SMALL_MAX 1024           /* sizes the lookup table covers */
 
 extern struct ks_cache ks__kmalloc_caches[KS_NR_CLASSES];
 extern const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1];
@@ -44,4 +43,7 @@ void ks__kfree(void *p);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);
+/* Frees that found the free key in their object and searched for it
+ * (statistics: a double free, or a live object holding the key). */
+extern uint64_t ks__free_checks;
 #endif

@@ -608,6 +608,38 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 	return n;
 }
 
+/* ---- is an object free? (the double-free check) -------------------------- */
+
+static bool mag_has(const struct ks_mag *m, uint32_t rounds, const void *obj)
+{
+	for (uint32_t i = 0; i < rounds; i++)
+		if (m->round[i] == obj)
+			return true;
+	return false;
+}
+
+bool ks__mag_is_free(struct ks_cache *c, void *obj)
+{
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(ks__tls_tcache, c);
+
+	if (cc && cc->base && (mag_has(ks_cc_loaded(cc), ks_cc_rounds(cc), obj) ||
+			       mag_has(cc->prev, cc->prev->rounds, obj)))
+		return true;
+	for (unsigned i = 0; i < ks__nr_nodes; i++) {
+		struct ks_depot *d = depot_if(c, i);
+		bool found = false;
+		if (!d)
+			continue;
+		ks_lock(&d->lock);
+		for (const struct ks_mag *m = d->full.top; m && !found; m = m->next)
+			found = mag_has(m, m->rounds, obj);
+		ks_unlock(&d->lock);
+		if (found)
+			return true;
+	}
+	return ks__slab_is_free(&c->sc, obj);
+}
+
 /* ---- checking ------------------------------------------------------------ */
 
 /* A magazine of C: its capacity one of the magazine sizes; with FULL, it

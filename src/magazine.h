@@ -69,9 +69,9 @@ struct ks_cache {
 #define KS_MAX_CACHE_IDS 4096
 
 #define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
-#define KS_TCACHE_SIZES 65             /* entries of ks_tcache.cc_off */
-/* What a new thread's cc_off starts as (kmalloc fills it at boot). */
-extern uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
+#define KS_TCACHE_SIZES (KS_SMALL_MAX + 1)  /* entries of ks_tcache.cc_off8 */
+/* What a new thread's cc_off8 starts as (kmalloc fills it at boot). */
+extern uint8_t ks__cc_off_template[KS_TCACHE_SIZES];
 
 struct ks_tcache {
 	/* kmalloc caches: class k at cc[k + 1].  cc[0] never holds a
@@ -79,12 +79,13 @@ struct ks_tcache {
 	 * pages of no kmalloc class) and the push into cc[0] simply fails
 	 * into the slow path, so the fast path needs no "has a slot?" test */
 	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];
-	/* the byte offset in cc[] of the class of each size up to 1 KiB, by
-	 * 16 B ((size + 15) / 16): kmalloc's table, copied into every thread
-	 * so that the malloc fast path finds it beside its magazines, with no
-	 * address of its own to load; all zero (cc[0], always empty) in the
-	 * shared empty and dead states */
-	uint16_t cc_off[KS_TCACHE_SIZES];
+	/* for each size 0..1 KiB, the byte offset in cc[] of its class, in
+	 * units of 8 (at most 61 * 32 / 8 = 244: a byte): kmalloc's table,
+	 * copied into every thread so that the malloc fast path finds it
+	 * beside its magazines, indexed by the size itself (no rounding) and
+	 * scaled by the addressing mode, with no address of its own to load;
+	 * all zero (cc[0], always empty) in the shared empty and dead states */
+	uint8_t cc_off8[KS_TCACHE_SIZES];
 	int64_t tick;                /* counts mallocs down to housekeeping */
 	uint64_t freed_once;         /* kmalloc classes this thread has freed */
 	struct ks_cpu_cache *ext;    /* other caches, by id - KS_NR_CLASSES */
@@ -138,6 +139,10 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
  * stacks as long as their counts, within their caps, full magazines full
  * of C's objects and empty ones empty.  Returns the problems found. */
 int ks__mag_check(struct ks_cache *c);
+/* Is OBJ, an object of C, free where this thread can see: in its own
+ * magazines of C, in C's depots, or in its slab?  (Another thread's
+ * magazines are not looked at.) */
+bool ks__mag_is_free(struct ks_cache *c, void *obj);
 /* ks__mag_check of every cache with depots, each result passed through
  * REPORT(name, problems); returns the sum. */
 int ks__mag_check_all(int (*report)(const char *cache, int broken));

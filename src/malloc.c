@@ -65,16 +65,30 @@ void ks__free_slow(void *p)
 	ks__kfree(p);
 }
 
+void ks__free_keyed(void *p)
+{
+	ks__free_check(p);                    /* reports a double free */
+	*(ks_free_key_t *)p = 0;              /* live after all: free it */
+	ks__kfree(p);                         /* which marks it */
+}
+
 void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc)
 {
 	void *p = ks__mag_pop_prev(cc);
-	return p ? p : ks__malloc_slow(size);
+	if (!p)
+		return ks__malloc_slow(size);
+	*(ks_free_key_t *)p = 0;
+	return p;
 }
 
 void ks__free_swap(struct ks_cpu_cache *cc, void *p)
 {
-	if (!ks__mag_push_prev(cc, p))
-		ks__free_slow(p);
+	if (cc->base && !cc->prev->rounds) {  /* the swap will take it: mark it */
+		ks_free_mark(p);
+		ks__mag_push_prev(cc, p);
+		return;
+	}
+	ks__free_slow(p);                     /* marked by ks__kfree */
 }
 
 ks_libc void *malloc(size_t size)

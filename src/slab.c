@@ -217,8 +217,10 @@ static void set_layout(struct ks_slab_cache *sc)
 		sc->fp_offset = obj;
 		sc->size = ks_align_up(obj + sizeof(void *), align);
 	} else {
+		/* a kmalloc cache keeps the free key (fastpath.h) in the first
+		 * word of a free object, so its free pointer is the second */
 		sc->offset = 0;
-		sc->fp_offset = 0;
+		sc->fp_offset = (sc->flags & KS_CACHE_FREE_KEY) && obj >= 16 ? 8 : 0;
 		sc->size = ks_align_up(obj ? obj : sizeof(void *), align);
 	}
 	choose_order(sc);
@@ -708,6 +710,23 @@ size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, voi
 static inline struct ks_page *slab_of(const struct ks_slab_cache *sc, void *obj)
 {
 	return ks_page_head(ks_virt_to_page((char *)obj - sc->offset));
+}
+
+bool ks__slab_is_free(struct ks_slab_cache *sc, void *obj)
+{
+	struct ks_page *head = slab_of(sc, obj);
+	struct ks_slab_node *nd = node_of(sc, head);
+	size_t i = (size_t)((char *)obj - sc->offset - slab_base(head)) / sc->size, n = 0;
+	bool found = false;
+
+	ks_lock(&nd->lock);
+	if (i >= head->carved)                         /* never handed out */
+		found = true;
+	for (char *slot = head->freelist; slot && !found && n++ < sc->objs_per_slab;
+	     slot = *free_ptr(sc, slot))
+		found = slot + sc->offset == (char *)obj;
+	ks_unlock(&nd->lock);
+	return found;
 }
 
 void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)

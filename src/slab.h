@@ -8,6 +8,8 @@
 
 #define KS_CACHE_DEBUG_FLAGS (KS_CACHE_POISON | KS_CACHE_RED_ZONE)
 #define KS_CACHE_INTERNAL 0x80000000ul /* kslab's own: never freed by free() */
+#define KS_CACHE_FREE_KEY 0x40000000ul /* kmalloc: the free key at offset 0,
+                                          the free pointer after it */
 #define KS_CACHE_NAME_MAX 32
 #define KS_SLAB_MAX_ORDER 5
 
@@ -98,6 +100,9 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc);
 size_t ks__slab_purge_idle(bool all);
 /* The slot P falls in, or NULL if P is not the start of an object. */
 void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
+/* Is OBJ, an object of SC, free in its slab (on its free list, or never
+ * handed out)?  Takes the node's lock. */
+bool ks__slab_is_free(struct ks_slab_cache *sc, void *obj);
 /* Usable size of an object (debug caches: the size requested). */
 size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj);
 int ks__slab_check(struct ks_slab_cache *sc);

@@ -224,8 +224,9 @@ void ks__stats_print(int fd, bool with_slabinfo)
 		    (unsigned long)ks__os_counts.mmap, (unsigned long)ks__os_counts.munmap,
 		    (unsigned long)ks__os_counts.mremap, (unsigned long)ks__os_counts.madvise,
 		    (unsigned long)ks__os_counts.purged_bytes, ks__os_minflt());
-	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u\n",
-		    st.nr_caches, st.nr_threads, ks__nr_nodes);
+	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u; "
+		    "free-key checks %lu\n", st.nr_caches, st.nr_threads, ks__nr_nodes,
+		    (unsigned long)__atomic_load_n(&ks__free_checks, __ATOMIC_RELAXED));
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks__dprintf(fd, "  zone %-7s managed %8zu pages, free %8zu, "
 			    "wmark min/low/high %zu/%zu/%zu\n",

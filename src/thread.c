@@ -39,7 +39,7 @@
 
 struct ks_tcache ks__tcache_empty;
 static struct ks_tcache tcache_dead;
-uint16_t ks__cc_off_template[KS_TCACHE_SIZES];
+uint8_t ks__cc_off_template[KS_TCACHE_SIZES];
 __thread struct ks_tcache *ks__tls_tcache
 	__attribute__((tls_model("initial-exec"))) = &ks__tcache_empty;
 
@@ -101,7 +101,7 @@ static struct ks_tcache *tcache_create(void)
 		return NULL;
 	tc->tid = (pid_t)syscall(SYS_gettid);
 	tc->tick = KS_TICK_PERIOD;
-	memcpy(tc->cc_off, ks__cc_off_template, sizeof(tc->cc_off));
+	memcpy(tc->cc_off8, ks__cc_off_template, sizeof(tc->cc_off8));
 	ks_lock(&ks__threads_lock);
 	ks_list_add(&tc->link, &ks__threads);
 	nr_threads++;

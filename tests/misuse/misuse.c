@@ -13,7 +13,11 @@
  * Built twice from this source: misuse runs under KSLAB_OPTIONS=debug
  * (poison, red zones, double and invalid free checks on all kmalloc caches);
  * misuse-nodebug (MISUSE_NODEBUG) runs without options, where the "is this
- * ours" check on free must still catch a stack address.  The program
+ * ours" check on free must still catch a stack address, and the free key
+ * (fastpath.h) every double free glibc's tcache catches: immediate,
+ * interleaved with other frees, delayed past many other allocations,
+ * after the block was handed out again, and after it went back to its
+ * slab; while blocks freed without ever being written raise nothing.  The program
  * re-executes itself with the environment it needs, since kslab reads its
  * options when it boots.
  */
@@ -128,6 +132,81 @@ static void c_double_free(void *arg)
 	free(sink);
 }
 
+/* The double frees of glibc's tests, each with its block of 40 bytes; a
+ * neighbour stays allocated, so that the block's slab stays a slab (a
+ * free into a page given back is reported too, as an invalid free). */
+static char *double_free_start(void)
+{
+	char *p;
+
+	sink = malloc(40);
+	memset(sink, 9, 40);
+	p = malloc(40);
+
+	memset(p, 1, 40);
+	sh->ptr = (uintptr_t)p;
+	sh->kmalloc_lo = 40;
+	sh->kmalloc_hi = 64;
+	return p;
+}
+
+static void c_double_free_interleaved(void *arg)
+{
+	char *p = double_free_start(), *q = malloc(40);
+
+	(void)arg;
+	memset(q, 2, 40);
+	free(p);
+	free(q);
+	sink = p;
+	free(sink);
+}
+
+static void c_double_free_delayed(void *arg)
+{
+	char *p = double_free_start();
+	void *other[300];
+
+	(void)arg;
+	free(p);
+	for (int i = 0; i < 300; i++)            /* past a magazine's depth */
+		memset(other[i] = malloc(40), 3, 40);
+	for (int i = 0; i < 300; i++)
+		free(other[i]);
+	sink = p;
+	free(sink);
+}
+
+static void c_double_free_after_reuse(void *arg)
+{
+	char *p = double_free_start(), *q;
+
+	(void)arg;
+	free(p);
+	q = malloc(40);                          /* p's block, handed out again */
+	memset(q, 4, 40);
+	sink = p;
+	free(sink);                              /* frees q's block: legal-looking */
+	sh->ptr = (uintptr_t)q;
+	free(q);                                 /* and now twice */
+}
+
+static void c_double_free_in_slab(void *arg)
+{
+	char *p = double_free_start();
+	void *other[3000];
+
+	(void)arg;
+	free(p);
+	for (int i = 0; i < 3000; i++)
+		memset(other[i] = malloc(40), 5, 40);
+	for (int i = 0; i < 3000; i++)
+		free(other[i]);
+	malloc_trim(0);                          /* every magazine back to the slabs */
+	sink = p;
+	free(sink);
+}
+
 static void c_free_stack(void *arg)
 {
 	char buf[64];
@@ -228,6 +307,50 @@ static HARNESS_UNUSED void t_redzone(void)
 {
 	expect_line(c_redzone, "red zone overwritten");
 }
+static HARNESS_UNUSED void t_double_free_interleaved(void)
+{
+	expect_line(c_double_free_interleaved, "double free");
+}
+static HARNESS_UNUSED void t_double_free_delayed(void)
+{
+	expect_line(c_double_free_delayed, "double free");
+}
+static HARNESS_UNUSED void t_double_free_after_reuse(void)
+{
+	expect_line(c_double_free_after_reuse, "double free");
+}
+static HARNESS_UNUSED void t_double_free_in_slab(void)
+{
+	expect_line(c_double_free_in_slab, "double free");
+}
+
+/* Blocks of every small size, freed without ever being written (the
+ * free key must not be mistaken for a free object's), reused and freed
+ * again: no report. */
+static void c_unwritten(void *arg)
+{
+	(void)arg;
+	for (int round = 0; round < 50; round++) {
+		void *p[200];
+		for (int i = 0; i < 200; i++)
+			p[i] = malloc((size_t)(1 + (i * 37 + round) % 2000));
+		for (int i = 0; i < 200; i++)
+			free(p[i]);
+	}
+}
+
+static HARNESS_UNUSED void t_unwritten(void)
+{
+	struct harness_child ch;
+	char how[64];
+
+	if (!harness_run_child(c_unwritten, NULL, 60, &ch))
+		HARD_ERROR("cannot run the child");
+	CHECK_MSG(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0,
+	          "blocks freed unwritten %s", harness_child_end(&ch, how, sizeof(how)));
+	CHECK_MSG(ch.len == 0, "blocks freed unwritten wrote to stderr: %s", ch.out);
+}
+
 static HARNESS_UNUSED void t_use_after_free(void)
 {
 	expect_line(c_use_after_free, "use after free");
@@ -266,9 +389,14 @@ static HARNESS_UNUSED void t_clean(void)
 }
 
 static const struct harness_case cases[] = {
+	{ "double_free", t_double_free },
+	{ "double_free_interleaved", t_double_free_interleaved },
+	{ "double_free_delayed", t_double_free_delayed },
+	{ "double_free_after_reuse", t_double_free_after_reuse },
+	{ "double_free_in_slab", t_double_free_in_slab },
+	{ "unwritten", t_unwritten },
 #ifndef MISUSE_NODEBUG
 	{ "clean", t_clean },
-	{ "double_free", t_double_free },
 	{ "free_stack", t_free_stack },
 	{ "free_interior", t_free_interior },
 	{ "free_large_interior", t_free_large_interior },
