@@ -78,6 +78,7 @@ make)
 #define HAVE_DECL_MAP_FIXED_NOREPLACE 1
 #define HAVE_DECL_MREMAP_MAYMOVE 1
 #define KS_STATS 1
+#define PACKAGE_VERSION "0.1.0"
 EOF
 	for i in $(seq "$scale"); do
 		rm -f "$scratch"/o/*.o
