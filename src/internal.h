@@ -42,6 +42,7 @@
  *
  *   file        may call
  *   new         malloc
+ *   jemalloc    malloc api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
  *   malloc      api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
  *   api         init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
  *   init        live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format

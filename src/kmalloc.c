@@ -35,6 +35,7 @@
 #include "vmalloc.h"
 #include "debug.h"
 #include "options.h"
+#include "os.h"
 #include "stats.h"
 #include <errno.h>
 #include <string.h>
@@ -141,6 +142,40 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 	return p;
 }
 
+/* The smallest class whose objects are all ALIGN-aligned and hold NEED
+ * bytes: objects of class C sit at slab + colour + i * C, with colours in
+ * cache lines, so aligned if C is a multiple of ALIGN <= a line, or a
+ * power of two (no colour, naturally aligned). */
+static unsigned aligned_class(size_t need, size_t align)
+{
+	unsigned cls = ks_size_class(need);
+
+	while (ks_class_size(cls) % align ||
+	       (align > KS_CACHE_LINE && !ks_is_pow2(ks_class_size(cls))))
+		cls++;
+	return cls;
+}
+
+size_t ks__kmalloc_size(size_t size, size_t align)
+{
+	size_t need;
+
+	if (!size)
+		size = 1;
+	need = size > align ? size : align;
+	if (ks__kmalloc_caches[0].sc.debug) {
+		if (align <= KS_MIN_ALIGN && size <= KS_SLAB_MAX)
+			return size;   /* debug: the bytes asked for, red zone after */
+	} else if (align <= KS_MIN_ALIGN && size <= KS_SLAB_MAX) {
+		return ks_class_size(ks_size_class(size));
+	} else if (need <= KS_SLAB_MAX) {
+		return ks_class_size(aligned_class(need, align));
+	}
+	if (size <= KS_PAGE_PATH_MAX)
+		return ks_align_up(size, KS_PAGE_SIZE);
+	return size > SIZE_MAX - ks__os_page_size ? 0 : ks_align_up(size, ks__os_page_size);
+}
+
 void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 {
 	size_t need = size > align ? size : align;
@@ -150,14 +185,7 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 		return ks__kmalloc(size, gfp);
 	if (need <= KS_SLAB_MAX && !ks__kmalloc_caches[0].sc.debug &&
 	    !(gfp & KS_GFP_DMA32)) {
-		unsigned cls = ks_size_class(need);
-		/* objects of class C sit at slab + colour + i * C, with colours
-		 * in cache lines: aligned if C is a multiple of ALIGN <= a
-		 * line, or a power of two (no colour, naturally aligned) */
-		while (ks_class_size(cls) % align ||
-		       (align > KS_CACHE_LINE && !ks_is_pow2(ks_class_size(cls))))
-			cls++;
-		p = class_alloc(cls, size, gfp);
+		p = class_alloc(aligned_class(need, align), size, gfp);
 	} else if (size <= KS_PAGE_PATH_MAX && align <= KS_PAGE_PATH_MAX) {
 		unsigned order = align > KS_PAGE_SIZE ?
 				 ks_log2_ceil(align >> KS_PAGE_SHIFT) : 0;

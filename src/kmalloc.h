@@ -43,6 +43,9 @@ void ks__kfree(void *p);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);
+/* The usable size ks__kmalloc_aligned(ALIGN, SIZE) would give (nallocx);
+ * 0 if SIZE is too large to have one. */
+size_t ks__kmalloc_size(size_t size, size_t align);
 /* Frees that found the free key in their object and searched for it
  * (statistics: a double free, or a live object holding the key). */
 extern uint64_t ks__free_checks;

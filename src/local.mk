@@ -11,7 +11,7 @@ libkslab_core_la_SOURCES = \
 	src/options.c src/options.h src/live.c src/live.h src/init.c src/init.h src/api.c
 
 lib_LTLIBRARIES += libkslab.la
-libkslab_la_SOURCES = src/malloc.c
+libkslab_la_SOURCES = src/malloc.c src/jemalloc.c
 if KS_CXX
 libkslab_la_SOURCES += src/new.cc
 endif

@@ -776,6 +776,19 @@ struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
 	return sc->owner;
 }
 
+void ks__mag_drain_thread(void)
+{
+	struct ks_tcache *tc = ks__tls_tcache;
+	struct ks_list *pos;
+
+	ks_lock(&caches_lock);
+	ks_list_for_each(pos, &caches) {
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
+		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
+	}
+	ks_unlock(&caches_lock);
+}
+
 /* Drain every depot (malloc_trim); returns objects given back. */
 size_t ks__mag_drain_depots(void)
 {

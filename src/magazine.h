@@ -128,6 +128,9 @@ void *ks__mag_pop_prev(struct ks_cpu_cache *cc);
 bool ks__mag_push_prev(struct ks_cpu_cache *cc, void *obj);
 void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp);
 void ks__mag_free_slow(struct ks_cache *c, void *obj);
+/* The calling thread's magazines of every cache go to the depots
+ * (jemalloc's thread.tcache.flush). */
+void ks__mag_drain_thread(void);
 /* Drain the calling thread's magazines of C and C's depot. */
 size_t ks__mag_drain(struct ks_cache *c);
 /* Give every magazine of every other thread of C back (cache destroy). */

@@ -92,6 +92,14 @@ EXTRA_DIST += $(kstest_prog_scripts)
 TESTS += tests/integration/debug-options.sh tests/integration/stats-report.sh
 EXTRA_DIST += tests/integration/debug-options.sh tests/integration/stats-report.sh
 
+# jemalloc's entry points (jemalloc.c)
+check_PROGRAMS += tests/integration/api_jemalloc
+tests_integration_api_jemalloc_SOURCES = tests/integration/api_jemalloc.c
+tests_integration_api_jemalloc_CFLAGS = $(kstest_cflags)
+tests_integration_api_jemalloc_LDADD = $(kstest_linked_libs)
+tests_integration_api_jemalloc_LDFLAGS = $(kstest_linked_ldflags)
+TESTS += tests/integration/api_jemalloc
+
 # the kslab command: info and top on a running process and its fork child,
 # and run
 check_PROGRAMS += tests/integration/live_target

@@ -11,7 +11,8 @@
 #   - a global symbol ks_[a-z]* that is not a function of include/kslab.h
 #     (internal names are ks__*), or a use of one below api and malloc;
 #   - a dynamic symbol of libkslab.so that is neither glibc's allocation
-#     interface, operator new/delete, nor in kslab.h; or a function of
+#     interface, jemalloc's (jemalloc.c), operator new/delete, nor in
+#     kslab.h; or a function of
 #     kslab.h that the library does not export.
 # Run from the top build directory (make check does); srcdir is the top
 # source directory.
@@ -53,7 +54,7 @@ fi
 objs=$(mktemp -d)
 trap 'rm -rf "$objs"' EXIT
 (cd "$objs" && ar x "$OLDPWD/$core")
-for o in malloc.o libkslab_la-new.o; do
+for o in malloc.o jemalloc.o libkslab_la-new.o; do
 	for d in src/.libs src; do
 		if [ -f "$d/$o" ]; then cp "$d/$o" "$objs/${o#libkslab_la-}"; break; fi
 	done
@@ -85,7 +86,7 @@ for o in "$objs"/*.o; do
 		case $sym in
 		ks_[a-z]*)
 			case $f in
-			api|malloc|new) ;;
+			api|malloc|jemalloc|new) ;;
 			*) bad "$f uses the public $sym: the core calls the ks__ internals" ;;
 			esac ;;
 		esac
@@ -108,7 +109,9 @@ if [ -f "$lib" ]; then
 	aligned_alloc valloc pvalloc malloc_usable_size free_sized
 	free_aligned_sized malloc_trim malloc_stats malloc_info mallinfo mallinfo2
 	mallopt cfree __libc_malloc __libc_free __libc_calloc __libc_realloc
-	__libc_memalign __libc_valloc __libc_pvalloc __libc_mallinfo __libc_mallopt"
+	__libc_memalign __libc_valloc __libc_pvalloc __libc_mallinfo __libc_mallopt
+	mallocx rallocx xallocx sallocx dallocx sdallocx nallocx mallctl
+	mallctlnametomib mallctlbymib malloc_stats_print"
 	exported=$(nm -D --defined-only "$lib" | awk '{ print $3 }' | sed 's/@.*//')
 	for sym in $exported; do
 		case $sym in
@@ -116,7 +119,7 @@ if [ -f "$lib" ]; then
 		esac
 		grep -qw -- "$sym" <<<"$glibc" && continue
 		grep -qx -- "$sym" <<<"$public" && continue
-		bad "libkslab.so exports $sym, which is neither glibc's nor kslab.h's"
+		bad "libkslab.so exports $sym, which is not glibc's, jemalloc's or kslab.h's"
 	done
 	for sym in $public; do
 		grep -qx -- "$sym" <<<"$exported" || bad "kslab.h declares $sym but libkslab.so does not export it"
