@@ -331,18 +331,23 @@ static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, unsigne
 	memset(cc, 0, sizeof(*cc));
 }
 
-/* Give every magazine of TC back to the depots and free TC. */
-static void tcache_release(struct ks_tcache *tc)
+/* Give every magazine of TC back to the depots. */
+static void tcache_drain(struct ks_tcache *tc)
 {
-	struct ks_cache *c;
 	struct ks_list *pos;
 
 	ks_lock(&caches_lock);
 	ks_list_for_each(pos, &caches) {
-		c = ks_list_entry(pos, struct ks_cache, depot_link);
+		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
 		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
 	}
 	ks_unlock(&caches_lock);
+}
+
+/* ... and free TC. */
+static void tcache_release(struct ks_tcache *tc)
+{
+	tcache_drain(tc);
 	ks__thread_free(tc);
 }
 
@@ -778,15 +783,7 @@ struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
 
 void ks__mag_drain_thread(void)
 {
-	struct ks_tcache *tc = ks__tls_tcache;
-	struct ks_list *pos;
-
-	ks_lock(&caches_lock);
-	ks_list_for_each(pos, &caches) {
-		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
-		cpu_cache_drain(c, ks_cpu_cache_of(tc, c), tc->node);
-	}
-	ks_unlock(&caches_lock);
+	tcache_drain(ks__tls_tcache);    /* the shared states have no magazines */
 }
 
 /* Drain every depot (malloc_trim); returns objects given back. */
