@@ -116,7 +116,7 @@ void ks__debug_init_slot(struct ks_slab_cache *sc, void *slot)
 	*track_word(sc, slot) = KS_TRACK_FREE;
 }
 
-void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req)
+void ks__debug_check_free(struct ks_slab_cache *sc, void *slot)
 {
 	unsigned char *obj = (unsigned char *)slot + sc->offset;
 	size_t n = object_area(sc);
@@ -126,6 +126,14 @@ void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req)
 	if (poisons(sc) && (!all_bytes(obj, n - 1, KS_POISON_FREE) ||
 			    obj[n - 1] != KS_POISON_END))
 		ks__report(KS_ERR_USE_AFTER_FREE, obj, sc->name);
+}
+
+void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req)
+{
+	unsigned char *obj = (unsigned char *)slot + sc->offset;
+	size_t n = object_area(sc);
+
+	ks__debug_check_free(sc, slot);
 	if (sc->flags & KS_CACHE_RED_ZONE)
 		memset(obj + req, KS_RED_ACTIVE, n - req);
 	*track_word(sc, slot) = ((uint64_t)req << 8) | KS_TRACK_ALLOC;

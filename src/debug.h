@@ -25,6 +25,9 @@ void ks__report(enum ks_err err, const void *ptr, const char *cache) ks_cold
 	__attribute__((noreturn));
 void ks__debug_init_slot(struct ks_slab_cache *sc, void *slot);
 void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req);
+/* A free slot still as free() left it (its poison intact): else a
+ * use-after-free report.  The quarantine checks each slot it lets go. */
+void ks__debug_check_free(struct ks_slab_cache *sc, void *slot);
 void ks__debug_on_free(struct ks_slab_cache *sc, void *slot, const void *obj);
 size_t ks__debug_requested(struct ks_slab_cache *sc, const void *slot);
 #endif

@@ -55,10 +55,12 @@ static void fork_prepare(void)
 	ks__slab_lock_all();
 	ks__vmalloc_lock();
 	ks__buddy_lock_all();
+	ks__slab_quarantine_lock();
 }
 
 static void fork_release(bool child)
 {
+	ks__slab_quarantine_unlock(child);
 	ks__buddy_unlock_all(child);
 	ks__vmalloc_unlock(child);
 	ks__slab_unlock_all(child);

@@ -158,6 +158,9 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
  *   9 zone->grow_lock      page_alloc.c one grower of a zone at a time
  *  10 zone->lock           buddy.c      a zone's free lists, counters and
  *                                       sections
+ *  11 quarantine.lock      slab.c       debug caches' freed objects held
+ *                                       back from reuse (a leaf: nothing
+ *                                       is taken under it)
  *
  * Nestings that occur: fork_prepare takes them all; boot holds 1 over
  * everything it sets up; a thread's exit and cache destruction hold 2 or 3
@@ -174,7 +177,7 @@ void ks__panic(const char *file, int line, const char *what) ks_cold
 enum ks_lock_rank {
 	KS_LR_BOOT = 1, KS_LR_THREADS, KS_LR_CACHES, KS_LR_DEPOT, KS_LR_META,
 	KS_LR_SLAB_CACHES, KS_LR_NODE, KS_LR_VMALLOC, KS_LR_GROW, KS_LR_ZONE,
-	KS_NR_LOCK_RANKS
+	KS_LR_QUARANTINE, KS_NR_LOCK_RANKS
 };
 typedef struct ks_lock {
 	pthread_mutex_t m;

@@ -231,6 +231,7 @@ ks_libc int malloc_trim(size_t pad)
 	(void)pad;
 	ks_boot();
 	ks__mag_drain_depots();
+	ks__slab_quarantine_flush(NULL);
 	ks_lock(&ks__slab_caches_lock);
 	ks_list_for_each(pos, &ks__slab_caches)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));

@@ -796,21 +796,114 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 	return (char *)slot + sc->offset;
 }
 
+/* ---- the debug quarantine ------------------------------------------------
+ *
+ * A debug cache's freed object is poisoned and marked free at once, but it
+ * goes back to its slab only after KS_QUARANTINE later frees of debug
+ * objects: a program that writes through a stale pointer soon after the
+ * free writes into an object nobody has yet, and the poison check when the
+ * object leaves the quarantine (and again at its next allocation) finds
+ * it, instead of the write landing in a live object handed out again at
+ * once.  A double free of a quarantined
+ * object is still one (its track word says free).  The ring is one for all
+ * debug caches, under a lock nothing is taken under (rank 11); the object
+ * it evicts goes to its slab after the lock is dropped.  A cache's objects
+ * leave it when the cache is destroyed, and all of them at malloc_trim. */
+
+#define KS_QUARANTINE 256
+
+struct quarantined {
+	struct ks_slab_cache *sc;
+	void *obj;
+};
+
+static struct {
+	ks_lock_t lock;
+	unsigned next, n;
+	struct quarantined q[KS_QUARANTINE];
+} quarantine = { .lock = KS_LOCK_INIT(KS_LR_QUARANTINE) };
+
+/* Give OBJ, an allocated object of SC, back to its slab. */
+static void put_one(struct ks_slab_cache *sc, void *obj)
+{
+	struct ks_page *head = slab_of(sc, obj), *release;
+	struct ks_slab_node *nd = node_of(sc, head);
+
+	ks_lock(&nd->lock);
+	release = put_locked(sc, nd, head, &obj, 1);
+	ks_unlock(&nd->lock);
+	if (release)
+		slab_release(sc, release);
+}
+
+static void quarantine_add(struct ks_slab_cache *sc, void *obj)
+{
+	struct quarantined out = { NULL, NULL };
+
+	ks_lock(&quarantine.lock);
+	if (quarantine.n == KS_QUARANTINE)
+		out = quarantine.q[quarantine.next];
+	else
+		quarantine.n++;
+	quarantine.q[quarantine.next] = (struct quarantined){ sc, obj };
+	quarantine.next = (quarantine.next + 1) % KS_QUARANTINE;
+	ks_unlock(&quarantine.lock);
+	if (out.obj) {
+		ks__debug_check_free(out.sc, (char *)out.obj - out.sc->offset);
+		put_one(out.sc, out.obj);
+	}
+}
+
+void ks__slab_quarantine_flush(struct ks_slab_cache *sc)
+{
+	struct quarantined out[32];
+	unsigned got;
+
+	do {
+		unsigned keep = 0, start, n;
+		got = 0;
+		ks_lock(&quarantine.lock);
+		n = quarantine.n;
+		start = (quarantine.next + KS_QUARANTINE - n) % KS_QUARANTINE;
+		for (unsigned i = 0; i < n; i++) {  /* oldest first, kept in order */
+			struct quarantined e = quarantine.q[(start + i) % KS_QUARANTINE];
+			if ((!sc || e.sc == sc) && got < KS_ARRAY_SIZE(out))
+				out[got++] = e;
+			else
+				quarantine.q[(start + keep++) % KS_QUARANTINE] = e;
+		}
+		quarantine.n = keep;
+		quarantine.next = (start + keep) % KS_QUARANTINE;
+		ks_unlock(&quarantine.lock);
+		for (unsigned i = 0; i < got; i++) {
+			ks__debug_check_free(out[i].sc, (char *)out[i].obj - out[i].sc->offset);
+			put_one(out[i].sc, out[i].obj);
+		}
+	} while (got == KS_ARRAY_SIZE(out));
+}
+
+void ks__slab_quarantine_lock(void)
+{
+	ks_lock(&quarantine.lock);
+}
+
+void ks__slab_quarantine_unlock(bool child)
+{
+	ks_lock_after_fork(&quarantine.lock, child);
+}
+
 void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 {
 	void *slot = ks__slab_object_start(sc, obj);
 	struct ks_slab_node *nd;
-	struct ks_page *release;
 
 	if (!slot)
 		ks__report(KS_ERR_INVALID_FREE, obj, sc->name);
 	nd = node_of(sc, ks_virt_to_page(slot));
 	ks_lock(&nd->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
-	release = put_locked(sc, nd, slab_of(sc, obj), &obj, 1);
 	ks_unlock(&nd->lock);
-	if (release)
-		slab_release(sc, release);
+	quarantine_add(sc, obj);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -896,6 +989,8 @@ size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
 {
 	struct ks_slab_totals t;
 
+	if (sc->debug)
+		ks__slab_quarantine_flush(sc);
 	ks__slab_totals(sc, &t);
 	if (t.active_objs)
 		return t.active_objs;

@@ -100,6 +100,11 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc);
 size_t ks__slab_purge_idle(bool all);
 /* The slot P falls in, or NULL if P is not the start of an object. */
 void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
+/* Debug caches: give the quarantined objects of SC (of every cache if
+ * NULL) back to their slabs; the quarantine's fork lock. */
+void ks__slab_quarantine_flush(struct ks_slab_cache *sc);
+void ks__slab_quarantine_lock(void);
+void ks__slab_quarantine_unlock(bool child);
 /* Is OBJ, an object of SC, free in its slab (on its free list, or never
  * handed out)?  Takes the node's lock. */
 bool ks__slab_is_free(struct ks_slab_cache *sc, void *obj);

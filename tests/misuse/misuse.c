@@ -266,10 +266,13 @@ static void c_use_after_free(void *arg)
 	free(p);
 	sink = p;
 	((char *)sink)[50] = 'x';          /* write into the freed block */
-	/* allocate the same size until kslab finds the poison broken;
-	 * nothing is freed, so the freed block must come back in the end */
-	for (int i = 0; i < 200000; i++)
+	/* go on allocating and freeing until kslab finds the poison broken:
+	 * when the block leaves the quarantine, or is handed out again */
+	for (int i = 0; i < 200000; i++) {
 		sink = malloc(100);
+		if (i % 2)
+			free(sink);
+	}
 }
 
 static HARNESS_UNUSED void c_cross_cache(void *arg)
