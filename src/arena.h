@@ -48,9 +48,13 @@ struct ks_page {
 	uint8_t mt;                  /* BUDDY head: the type list it is on */
 	uint16_t carved;             /* slab head: objects handed out at least
 	                                once (slab.c, lazy carving) */
-	uint32_t purged;             /* slab head: its OS pages given back to
-	                                the OS while it is partial, a bit each
-	                                (slab.c, idle slabs) */
+	union {
+		uint32_t purged;     /* slab head: its OS pages given back to
+		                        the OS while it is partial, a bit each
+		                        (slab.c, idle slabs) */
+		uint32_t requested;  /* LARGE head under KSLAB_OPTIONS=redzone:
+		                        the bytes asked for (kmalloc.c) */
+	};
 	uint32_t touched;            /* slab head: the slab epoch of its last
 	                                allocation or free */
 	uint32_t scanned;            /* slab head: the epoch it was last looked

@@ -89,21 +89,57 @@ void ks__large_stats(size_t *bytes, size_t *count)
 	*count = __atomic_load_n(&large_count, __ATOMIC_RELAXED);
 }
 
+/* Under KSLAB_OPTIONS=redzone (and debug) a page-path block gets a red
+ * zone after the bytes asked for: at least KS_LARGE_RZ bytes more are
+ * taken, everything past the request to the end of the last page is
+ * filled with KS_RED_ACTIVE, the request is kept in the head descriptor,
+ * and the free checks the fill, so an overflow of 1 or 32 bytes is
+ * reported as the slab caches' are.  (Underflows land in the page before
+ * the block, which is not this block's to check.) */
+#define KS_LARGE_RZ 32
+
+static bool large_redzone(void)
+{
+	return ks__opt.redzone;
+}
+
 static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
 {
-	size_t nr = (size + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
+	size_t want = large_redzone() && size + KS_LARGE_RZ <= KS_PAGE_PATH_MAX ?
+		      size + KS_LARGE_RZ : size;   /* the last 32 sizes: no room */
+	size_t nr = (want + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
 	struct ks_page *pg = ks__pages_alloc_exact(gfp, nr, align_order, KS_PG_LARGE);
+	char *p;
 
 	if (!pg)
 		return NULL;
 	__atomic_add_fetch(&large_pages, nr, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&large_count, 1, __ATOMIC_RELAXED);
-	return ks_page_address(pg);
+	p = ks_page_address(pg);
+	if (large_redzone()) {
+		pg->requested = (uint32_t)size;
+		memset(p + size, KS_RED_ACTIVE, (nr << KS_PAGE_SHIFT) - size);
+	}
+	return p;
+}
+
+/* The red zone after a page-path block still as large_alloc left it. */
+static void large_check(struct ks_page *pg)
+{
+	const unsigned char *p = ks_page_address(pg);
+	size_t end = pg->nr_pages << KS_PAGE_SHIFT;
+
+	for (size_t i = pg->requested; i < end; i++)
+		if (p[i] != KS_RED_ACTIVE)
+			ks__report(KS_ERR_RED_ZONE, p, NULL);
 }
 
 static void large_free(struct ks_page *pg)
 {
 	size_t nr = pg->nr_pages;
+
+	if (large_redzone())
+		large_check(pg);
 	__atomic_sub_fetch(&large_pages, nr, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&large_count, 1, __ATOMIC_RELAXED);
 	ks__pages_free_exact(pg, nr);
@@ -172,7 +208,7 @@ size_t ks__kmalloc_size(size_t size, size_t align)
 		return ks_class_size(aligned_class(need, align));
 	}
 	if (size <= KS_PAGE_PATH_MAX)
-		return ks_align_up(size, KS_PAGE_SIZE);
+		return large_redzone() ? size : ks_align_up(size, KS_PAGE_SIZE);
 	return size > SIZE_MAX - ks__os_page_size ? 0 : ks_align_up(size, ks__os_page_size);
 }
 
@@ -278,7 +314,7 @@ size_t ks__ksize(const void *p)
 	if (pg->kind == KS_PG_SLAB)
 		return ks__slab_usable(pg->cache, p);
 	if (pg->kind == KS_PG_LARGE && pg->head_delta == 0)
-		return pg->nr_pages << KS_PAGE_SHIFT;
+		return large_redzone() ? pg->requested : pg->nr_pages << KS_PAGE_SHIFT;
 	return 0;
 }
 
@@ -330,7 +366,7 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 		if (pg->kind == KS_PG_SLAB && !pg->cache->debug &&
 		    size <= old && size > old / 2)
 			return p;
-		if (pg->kind == KS_PG_LARGE && large_resize(pg, size))
+		if (pg->kind == KS_PG_LARGE && !large_redzone() && large_resize(pg, size))
 			return p;
 	} else if (size > KS_PAGE_PATH_MAX && (q = ks__vmalloc_realloc(p, size))) {
 		return q;                  /* else mremap said no: copy */

@@ -254,6 +254,32 @@ static void c_redzone(void *arg)
 	free(p);
 }
 
+/* Page-path blocks have a red zone after the bytes asked for under
+ * debug: an overflow of 1 byte past 40000 and of 32 past 64 KiB. */
+static void large_overflow(size_t n, size_t by)
+{
+	char *p = malloc(n);
+
+	memset(p, 1, n);
+	sh->ptr = (uintptr_t)p;
+	strcpy(sh->cache[0], "none");
+	sink = p;
+	memset((char *)sink + n, 'x', by);
+	free(p);
+}
+
+static void c_large_overflow_1(void *arg)
+{
+	(void)arg;
+	large_overflow(40000, 1);
+}
+
+static void c_large_overflow_32(void *arg)
+{
+	(void)arg;
+	large_overflow(65536, 32);
+}
+
 static void c_use_after_free(void *arg)
 {
 	char *p = malloc(100);
@@ -358,6 +384,14 @@ static HARNESS_UNUSED void t_use_after_free(void)
 {
 	expect_line(c_use_after_free, "use after free");
 }
+static HARNESS_UNUSED void t_large_overflow_1(void)
+{
+	expect_line(c_large_overflow_1, "red zone overwritten");
+}
+static HARNESS_UNUSED void t_large_overflow_32(void)
+{
+	expect_line(c_large_overflow_32, "red zone overwritten");
+}
 static HARNESS_UNUSED void t_cross_cache(void) { expect_line(c_cross_cache, "invalid free"); }
 
 /* Correct use under the same options aborts nothing and reports nothing. */
@@ -404,6 +438,8 @@ static const struct harness_case cases[] = {
 	{ "free_interior", t_free_interior },
 	{ "free_large_interior", t_free_large_interior },
 	{ "redzone", t_redzone },
+	{ "large_overflow_1", t_large_overflow_1 },
+	{ "large_overflow_32", t_large_overflow_32 },
 	{ "use_after_free", t_use_after_free },
 	{ "cross_cache", t_cross_cache },
 #else
