@@ -63,7 +63,21 @@
  *    Objects never reach a thread of another node through a depot except
  *    where the program itself passed them across.
  *
- * 7. Locking (internal.h's lock order).  ks__threads_lock (thread.c),
+ * 7. Fork.  The child gives back the magazines of the threads that did
+ *    not survive, reading their cpu caches as the fork left them, at any
+ *    instruction.  So no magazine may be reachable from a cpu cache and
+ *    from a depot at once, and no object from a magazine and a slab: a
+ *    trade with the depot updates the cpu cache before it drops the depot
+ *    lock (which fork_prepare takes), a drain clears the cpu cache before
+ *    it hands the magazines over, and a flush zeroes the rounds before it
+ *    frees the objects.  A swap of the two magazines moves three cursors
+ *    and a pointer with no lock, so the child's drain gives back only a
+ *    loaded magazine whose cursors agree, and the previous one only if it
+ *    is another.  A thread stopped in between leaves the child a magazine
+ *    or a few objects that nothing references: leaked, never handed out
+ *    twice.
+ *
+ * 8. Locking (internal.h's lock order).  ks__threads_lock (thread.c),
  *    then caches_lock, then a depot's lock; a magazine moves to or from
  *    the slab layer, and a depot is made (meta.c), with no depot lock
  *    held; every depot lock is taken at once only by ks__mag_lock_all
@@ -144,9 +158,11 @@ static void mag_delete(struct ks_mag *m)
 /* Return a magazine's objects to the slab layer. */
 static void mag_flush(struct ks_cache *c, struct ks_mag *m)
 {
-	if (m->rounds)
-		ks__slab_free_bulk(&c->sc, m->rounds, m->round);
-	m->rounds = 0;
+	uint32_t n = m->rounds;
+
+	m->rounds = 0;         /* first: a fork child must not free them again */
+	if (n)
+		ks__slab_free_bulk(&c->sc, n, m->round);
 }
 
 static unsigned initial_magsize(size_t size)
@@ -324,11 +340,25 @@ static void depot_lock(struct ks_depot *d)
  * depots (within their caps). */
 static void cpu_cache_drain(struct ks_cache *c, struct ks_cpu_cache *cc, unsigned node)
 {
+	struct ks_mag *loaded, *prev;
+	bool whole;
+
 	if (!cc || !cc->base)
 		return;
-	depot_put(c, unload(cc), node);
-	depot_put(c, cc->prev, node);
-	memset(cc, 0, sizeof(*cc));
+	/* a thread the fork stopped inside a swap leaves the cursors half
+	 * moved, or both pointers on one magazine: give back only what is
+	 * whole, once (see "Fork" at the top) */
+	loaded = ks_cc_loaded(cc);
+	prev = cc->prev;
+	whole = cc->cursor >= cc->base && cc->cursor <= cc->limit &&
+		cc->limit == cc->base + loaded->size;
+	if (whole)
+		loaded->rounds = ks_cc_rounds(cc);
+	memset(cc, 0, sizeof(*cc));    /* first: see "Fork" at the top */
+	if (whole)
+		depot_put(c, loaded, node);
+	if (prev && prev != loaded && prev->rounds <= prev->size)
+		depot_put(c, prev, node);
 }
 
 /* Give every magazine of TC back to the depots. */
@@ -454,11 +484,11 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 			spare = NULL;
 		if (ks_config_stats)
 			d->nr_swaps++;
+		cc->prev = unload(cc);         /* under the lock: see "Fork" */
+		set_loaded(cc, full);
 		ks_unlock(&d->lock);
 		if (spare)
 			mag_delete(spare);
-		cc->prev = unload(cc);
-		set_loaded(cc, full);
 		goto pop;
 	}
 	ks_unlock(&d->lock);
@@ -524,10 +554,10 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		mag_push(d, &d->full, cc->prev);
 		if (ks_config_stats)
 			d->nr_swaps++;
-		ks_unlock(&d->lock);
-		cc->prev = unload(cc);
+		cc->prev = unload(cc);         /* under the lock: see "Fork" */
 		empty->rounds = 0;
 		set_loaded(cc, empty);
+		ks_unlock(&d->lock);
 		goto push;
 	}
 	ks_unlock(&d->lock);

@@ -143,7 +143,8 @@ static void ext_free(struct ks_cpu_cache *ext, size_t nr_ext)
 
 struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
 {
-	struct ks_cpu_cache *ext, *cc = ks_cpu_cache_of(tc, c);
+	struct ks_cpu_cache *ext, *old, *cc = ks_cpu_cache_of(tc, c);
+	size_t old_n;
 	size_t i = c->id - KS_NR_CLASSES, n;
 	struct ks_page *pg;
 
@@ -156,12 +157,13 @@ struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache 
 	if (!pg)
 		return NULL;
 	ext = ks_page_address(pg);
-	if (tc->nr_ext) {
-		memcpy(ext, tc->ext, tc->nr_ext * sizeof(*ext));
-		ext_free(tc->ext, tc->nr_ext);
-	}
-	tc->ext = ext;
-	tc->nr_ext = n;
+	old = tc->ext;
+	old_n = tc->nr_ext;
+	if (old_n)
+		memcpy(ext, old, old_n * sizeof(*ext));
+	tc->ext = ext;                 /* before the old array goes: a fork */
+	tc->nr_ext = n;                /* child reads whichever it finds */
+	ext_free(old, old_n);
 	return &tc->ext[i];
 }
 
@@ -189,11 +191,11 @@ bool ks__thread_is_own(const struct ks_tcache *tc)
  * the list, its storage. */
 void ks__thread_free(struct ks_tcache *tc)
 {
-	ext_free(tc->ext, tc->nr_ext);
-	ks_lock(&ks__threads_lock);
+	ks_lock(&ks__threads_lock);    /* first: a fork child must not find it */
 	ks_list_del(&tc->link);
 	nr_threads--;
 	ks_unlock(&ks__threads_lock);
+	ext_free(tc->ext, tc->nr_ext);
 	ks__slab_free(&tcache_cache, tc);
 }
 
