@@ -69,6 +69,8 @@ typedef struct ks_cache ks_cache_t;
 ks_cache_t *ks_cache_create(const char *name, size_t size, size_t align,
                             unsigned long flags, void (*ctor)(void *obj));
 void *ks_cache_alloc(ks_cache_t *cache, ks_gfp_t gfp);
+/* ks_cache_alloc with KS_GFP_ZERO (the kernel's kmem_cache_zalloc). */
+void *ks_cache_zalloc(ks_cache_t *cache, ks_gfp_t gfp);
 void ks_cache_free(ks_cache_t *cache, void *obj);
 /* Return the cache's empty slabs (and cached magazines) to the page
  * allocator.  Returns the number of kslab pages released. */
@@ -109,6 +111,10 @@ size_t ks_ksize(const void *ptr);
 
 void *ks_vmalloc(size_t size);
 void *ks_vzalloc(size_t size);
+/* Resize a ks_vmalloc block, moving its pages with mremap (never a copy);
+ * NULL with errno ENOMEM (PTR intact), NULL after freeing it for SIZE 0,
+ * ks_vmalloc(SIZE) for a NULL PTR. */
+void *ks_vrealloc(void *ptr, size_t size);
 void ks_vfree(void *ptr);
 
 /* ------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 # links to it, so `man ks_cache_free` finds ks_cache_create(3).
 dist_man_MANS += \
 	man/kslab.1 man/kslab.3 man/kslab.7 \
-	man/ks_cache_create.3 man/ks_cache_alloc.3 man/ks_cache_free.3 \
+	man/ks_cache_create.3 man/ks_cache_alloc.3 man/ks_cache_zalloc.3 man/ks_cache_free.3 \
 	man/ks_cache_shrink.3 man/ks_cache_destroy.3 \
 	man/ks_cache_object_size.3 man/ks_cache_name.3 \
 	man/ks_alloc_pages.3 man/ks_free_pages.3 man/ks_get_free_page.3 \
@@ -13,7 +13,7 @@ dist_man_MANS += \
 	man/ks_alloc_pages_exact.3 man/ks_free_pages_exact.3 man/ks_page_size.3 \
 	man/ks_kmalloc.3 man/ks_kzalloc.3 man/ks_kcalloc.3 man/ks_krealloc.3 \
 	man/ks_kfree.3 man/ks_ksize.3 \
-	man/ks_vmalloc.3 man/ks_vzalloc.3 man/ks_vfree.3 \
+	man/ks_vmalloc.3 man/ks_vzalloc.3 man/ks_vrealloc.3 man/ks_vfree.3 \
 	man/ks_slabinfo.3 man/ks_stats_get.3 man/ks_check.3 man/ks_version.3
 
 # Render every page with warnings as errors: `make man-check`.

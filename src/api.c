@@ -64,6 +64,11 @@ fail:
 	return NULL;
 }
 
+ks_export void *ks_cache_zalloc(ks_cache_t *c, ks_gfp_t gfp)
+{
+	return ks_cache_alloc(c, gfp | KS_GFP_ZERO);
+}
+
 ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 {
 	struct ks_cpu_cache *cc;
@@ -285,6 +290,19 @@ ks_export void *ks_vzalloc(size_t size)
 {
 	ks_boot();
 	return ks__vmalloc_alloc(size, 0, true);
+}
+
+ks_export void *ks_vrealloc(void *p, size_t size)
+{
+	if (!p)
+		return ks_vmalloc(size);
+	if (!ks__vmalloc_usable(p))
+		ks__report(KS_ERR_INVALID_FREE, p, NULL);
+	if (!size) {
+		ks__vmalloc_free(p);
+		return NULL;
+	}
+	return ks__vmalloc_realloc(p, size);
 }
 
 ks_export void ks_vfree(void *p)

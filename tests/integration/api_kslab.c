@@ -765,8 +765,47 @@ static void t_mixed_interfaces(void)
 	CHECK_CONSISTENT("mixed");
 }
 
+/* ks_vrealloc: a block grown from a page to 96 MiB and back keeps its
+ * bytes; NULL is ks_vmalloc, 0 frees.  ks_cache_zalloc zeroes. */
+static void t_vrealloc(void)
+{
+	unsigned char *p = ks_vrealloc(NULL, 4096);
+	size_t have = 4096;
+
+	REQUIRE(p != NULL);
+	memset(p, 0x11, have);
+	for (size_t n = 3 * 4096; n <= (96u << 20); n *= 3) {
+		p = ks_vrealloc(p, n);
+		REQUIRE(p != NULL);
+		CHECK_EQ(p[0], 0x11);
+		CHECK_EQ(p[have - 1], 0x11);
+		memset(p + have, 0x11, n - have);
+		have = n;
+	}
+	p = ks_vrealloc(p, 8192);
+	REQUIRE(p != NULL);
+	CHECK_EQ(p[8191], 0x11);
+	CHECK(ks_vrealloc(p, 0) == NULL);
+	CHECK_CONSISTENT("vrealloc");
+
+	ks_cache_t *c = ks_cache_create("zalloc-test", 200, 0, 0, NULL);
+	REQUIRE(c != NULL);
+	for (int i = 0; i < 100; i++) {
+		unsigned char *o = ks_cache_alloc(c, 0);
+		REQUIRE(o != NULL);
+		memset(o, 0xff, 200);
+		ks_cache_free(c, o);
+		o = ks_cache_zalloc(c, 0);   /* very likely the same object */
+		REQUIRE(o != NULL);
+		CHECK(all_zero(o, 200));
+		ks_cache_free(c, o);
+	}
+	CHECK_EQ(ks_cache_destroy(c), 0);
+}
+
 static const struct harness_case cases[] = {
 	{ "version", t_version },
+	{ "vrealloc", t_vrealloc },
 	{ "cache_basic", t_cache_basic },
 	{ "cache_ctor", t_cache_ctor },
 	{ "cache_align", t_cache_align },
