@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # kslab-gdb.py - gdb commands to look inside kslab in a live or stopped process.
 #
-#   (gdb) source contrib/kslab-gdb.py
+#   (gdb) source /usr/local/share/kslab/kslab-gdb.py   (installed by make install;
+#                                contrib/kslab-gdb.py in the source tree)
 #   (gdb) kslab-version          the loaded library's version (ks_version)
 #   (gdb) kslab-stats            the totals of struct ks_stats (ks_stats_get)
-#   (gdb) kslab-slabinfo [FD]    the slabinfo table, written by the process to
-#                                FD (default 2, its stderr) (ks_slabinfo)
+#   (gdb) kslab-slabinfo [FD]    the slabinfo table (ks_slabinfo), printed here
+#                                in gdb; with FD, written by the process to FD
 #   (gdb) kslab-check            the number of broken invariants (ks_check)
 #
 # Each command calls the public function in the inferior, so it needs only the
@@ -86,17 +87,46 @@ class KslabStats(KslabCommand):
 
 
 class KslabSlabinfo(KslabCommand):
-    """Make the process write its slabinfo table to FD (default 2)."""
+    """Print the process's slabinfo table here (or make it write it to FD).
+
+The process writes the table (ks_slabinfo) into a memory file it opens for
+the purpose (memfd_create); gdb reads it back through /proc/PID/fd and
+prints it, and the process closes it.  With FD, the process writes to FD."""
 
     def __init__(self):
         super().__init__("kslab-slabinfo")
 
     def invoke(self, arg, from_tty):
         self.need_process()
-        fd = int(arg.strip() or "2")
-        rc = int(call("(int) ks_slabinfo(%d)" % fd))
-        if rc != 0:
-            raise gdb.GdbError("ks_slabinfo(%d) returned %d" % (fd, rc))
+        if arg.strip():
+            fd = int(arg.strip())
+            rc = int(call("(int) ks_slabinfo(%d)" % fd))
+            if rc != 0:
+                raise gdb.GdbError("ks_slabinfo(%d) returned %d" % (fd, rc))
+            return
+        pid = gdb.selected_inferior().pid
+        # memfd_create is a system call (319 on x86-64, 279 on aarch64); call
+        # it through syscall(2) so that an old libc without the wrapper works
+        nr = 279 if "aarch64" in gdb.execute("show architecture",
+                                             to_string=True) else 319
+        # the name goes in a page borrowed with mmap: a string literal
+        # would make gdb call malloc in the process
+        buf = int(call("(long) mmap(0, 4096, 3, 0x22, -1, 0)"))
+        if buf in (-1, 0):
+            raise gdb.GdbError("mmap in the process failed")
+        gdb.selected_inferior().write_memory(buf, b"kslab-gdb\0")
+        fd = int(call("(int) syscall(%d, (const char *) %d, 1)" % (nr, buf)))
+        call("(int) munmap((void *) %d, 4096)" % buf)
+        if fd < 0:
+            raise gdb.GdbError("memfd_create in the process failed")
+        try:
+            rc = int(call("(int) ks_slabinfo(%d)" % fd))
+            if rc != 0:
+                raise gdb.GdbError("ks_slabinfo returned %d" % rc)
+            with open("/proc/%d/fd/%d" % (pid, fd), "r") as f:
+                gdb.write(f.read())
+        finally:
+            call("(int) close(%d)" % fd)
 
 
 class KslabCheck(KslabCommand):

@@ -3,7 +3,8 @@
 #
 # contrib/kslab-gdb.py: gdb commands (kslab-stats, kslab-slabinfo,
 # kslab-check, kslab-version) that call the public introspection API.
-EXTRA_DIST += contrib/kslab-gdb.py
+# Installed in $(pkgdatadir) (share/kslab): `source` it in gdb.
+dist_pkgdata_DATA = contrib/kslab-gdb.py
 
 # The top-level Quick start script (README.md); kept here so that the top
 # Makefile.am stays untouched.  .ci/run is already in the top EXTRA_DIST.
