@@ -118,6 +118,25 @@ void *ks_vrealloc(void *ptr, size_t size);
 void ks_vfree(void *ptr);
 
 /* ------------------------------------------------------------------------
+ * Per-CPU data (the kernel's alloc_percpu): one zeroed instance of SIZE
+ * bytes per possible CPU, each aligned to ALIGN (at least a cache line)
+ * and on cache lines of its own.  The value returned names CPU 0's
+ * instance; ks_per_cpu_ptr gives any CPU's, ks_this_cpu_ptr the calling
+ * thread's current CPU's (sched_getcpu, which glibc answers through rseq
+ * where the kernel has it).  NULL with errno EINVAL (SIZE 0, ALIGN not a
+ * power of two) or ENOMEM.
+ * ------------------------------------------------------------------------ */
+void *ks_alloc_percpu(size_t size, size_t align);
+void ks_free_percpu(void *pcp);
+void *ks_per_cpu_ptr(void *pcp, unsigned int cpu);
+void *ks_this_cpu_ptr(void *pcp);
+/* Instances there are (the possible CPUs). */
+unsigned int ks_nr_cpu_ids(void);
+/* The sum over every CPU's instance of the uint64_t at byte OFFSET (a
+ * per-CPU counter's total; each is read once, without a lock). */
+uint64_t ks_percpu_sum(void *pcp, size_t offset);
+
+/* ------------------------------------------------------------------------
  * Introspection
  * ------------------------------------------------------------------------ */
 struct ks_stats {

@@ -21,8 +21,10 @@
 #include "debug.h"
 #include "options.h"
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 ks_export const char *ks_version(void)
 {
@@ -309,6 +311,118 @@ ks_export void ks_vfree(void *p)
 {
 	if (p && !ks__vmalloc_free(p))
 		ks__report(KS_ERR_INVALID_FREE, p, NULL);
+}
+
+/* ---- per-CPU data -------------------------------------------------------
+ *
+ * One block from kmalloc holds every CPU's instance, STRIDE bytes apart
+ * (the size rounded up to the alignment, at least a cache line, so no two
+ * CPUs share a line), after a header of one stride that records the
+ * stride and the count; the handle is CPU 0's instance, so ks_per_cpu_ptr
+ * is a multiply and an add. */
+
+struct percpu_head {
+	size_t stride;
+	unsigned nr;
+	uint32_t magic;
+};
+
+#define KS_PERCPU_MAGIC 0x70637075u
+
+static unsigned nr_cpu_ids;
+
+ks_export unsigned int ks_nr_cpu_ids(void)
+{
+	unsigned n = __atomic_load_n(&nr_cpu_ids, __ATOMIC_RELAXED);
+	long c;
+
+	if (!n) {
+		c = sysconf(_SC_NPROCESSORS_CONF);
+		n = c > 0 ? (unsigned)c : 1;
+		__atomic_store_n(&nr_cpu_ids, n, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+static struct percpu_head *percpu_head(void *pcp)
+{
+	struct percpu_head *h;
+
+	if (!pcp)
+		return NULL;
+	h = (struct percpu_head *)((char *)pcp - sizeof(struct percpu_head));
+	if (h->magic != KS_PERCPU_MAGIC)
+		ks__report(KS_ERR_INVALID_FREE, pcp, NULL);
+	return h;
+}
+
+ks_export void *ks_alloc_percpu(size_t size, size_t align)
+{
+	size_t stride, total;
+	unsigned nr = ks_nr_cpu_ids();
+	char *base;
+
+	if (!size || (align && !ks_is_pow2(align))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align < KS_CACHE_LINE)
+		align = KS_CACHE_LINE;
+	stride = ks_align_up(size, align);
+	if (stride < size || __builtin_mul_overflow(stride, (size_t)nr + 1, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ks_boot();
+	base = ks__kmalloc_aligned(align, total, KS_GFP_ZERO);
+	if (!base)
+		return NULL;
+	base += stride;                          /* the header is the stride before */
+	*(struct percpu_head *)(base - sizeof(struct percpu_head)) =
+		(struct percpu_head){ stride, nr, KS_PERCPU_MAGIC };
+	return base;
+}
+
+ks_export void ks_free_percpu(void *pcp)
+{
+	struct percpu_head *h = percpu_head(pcp);
+
+	if (!h)
+		return;
+	h->magic = 0;
+	ks__kfree((char *)pcp - h->stride);
+}
+
+ks_export void *ks_per_cpu_ptr(void *pcp, unsigned int cpu)
+{
+	struct percpu_head *h = percpu_head(pcp);
+
+	if (!h || cpu >= h->nr)
+		return NULL;
+	return (char *)pcp + (size_t)cpu * h->stride;
+}
+
+ks_export void *ks_this_cpu_ptr(void *pcp)
+{
+	struct percpu_head *h = percpu_head(pcp);
+	int cpu = sched_getcpu();
+
+	if (!h)
+		return NULL;
+	return (char *)pcp + (size_t)((cpu < 0 ? 0u : (unsigned)cpu) % h->nr) * h->stride;
+}
+
+ks_export uint64_t ks_percpu_sum(void *pcp, size_t offset)
+{
+	struct percpu_head *h = percpu_head(pcp);
+	uint64_t sum = 0;
+
+	if (!h || offset + sizeof(uint64_t) > h->stride)
+		return 0;
+	for (unsigned cpu = 0; cpu < h->nr; cpu++)
+		sum += __atomic_load_n((uint64_t *)((char *)pcp + cpu * h->stride + offset),
+				       __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* ---- introspection ------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include <pthread.h>
+
 #include "kslab.h"
 #include "../harness/harness.h"
 
@@ -803,8 +805,55 @@ static void t_vrealloc(void)
 	CHECK_EQ(ks_cache_destroy(c), 0);
 }
 
+/* Per-CPU data: one zeroed instance per possible CPU on lines of its own;
+ * counters bumped through ks_this_cpu_ptr from several threads add up. */
+static void *percpu_bump(void *pcp)
+{
+	for (int i = 0; i < 100000; i++)
+		__atomic_add_fetch((uint64_t *)((char *)ks_this_cpu_ptr(pcp) + 8), 1,
+				   __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void t_percpu(void)
+{
+	unsigned n = ks_nr_cpu_ids();
+	char *pcp = ks_alloc_percpu(24, 0);
+	pthread_t th[4];
+
+	CHECK_GE(n, 1);
+	REQUIRE(pcp != NULL);
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		char *p = ks_per_cpu_ptr(pcp, cpu);
+		REQUIRE(p != NULL);
+		CHECK_PTR_ALIGNED(p, 64);
+		CHECK(all_zero((unsigned char *)p, 24));
+		if (cpu)
+			CHECK_GE((size_t)(p - (char *)ks_per_cpu_ptr(pcp, cpu - 1)), 64);
+	}
+	CHECK(ks_per_cpu_ptr(pcp, n) == NULL);
+	for (int i = 0; i < 4; i++)
+		REQUIRE(pthread_create(&th[i], NULL, percpu_bump, pcp) == 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(ks_percpu_sum(pcp, 8), 400000);
+	CHECK_EQ(ks_percpu_sum(pcp, 0), 0);
+	ks_free_percpu(pcp);
+	ks_free_percpu(NULL);
+	char *big = ks_alloc_percpu(1000, 256);
+	REQUIRE(big != NULL);
+	CHECK_PTR_ALIGNED(ks_per_cpu_ptr(big, n - 1), 256);
+	ks_free_percpu(big);
+	errno = 0;
+	CHECK(ks_alloc_percpu(0, 0) == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(ks_alloc_percpu(8, 3) == NULL && errno == EINVAL);
+	CHECK_CONSISTENT("percpu");
+}
+
 static const struct harness_case cases[] = {
 	{ "version", t_version },
+	{ "percpu", t_percpu },
 	{ "vrealloc", t_vrealloc },
 	{ "cache_basic", t_cache_basic },
 	{ "cache_ctor", t_cache_ctor },
