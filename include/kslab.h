@@ -118,6 +118,21 @@ void *ks_vrealloc(void *ptr, size_t size);
 void ks_vfree(void *ptr);
 
 /* ------------------------------------------------------------------------
+ * Pools (the kernel's dma_pool): blocks of SIZE bytes, each aligned to
+ * ALIGN (a power of two; 0: 16) and, if BOUNDARY is not 0 (a power of two,
+ * at least the block), never crossing a multiple of BOUNDARY: O_DIRECT
+ * buffers, ring descriptors, blocks a device reads in one burst.  A pool
+ * is an object cache (its name shows in slabinfo); ks_pool_destroy with
+ * blocks still out says so on stderr, returns -1 with errno EBUSY and
+ * keeps the pool.
+ * ------------------------------------------------------------------------ */
+typedef struct ks_cache ks_pool_t;
+ks_pool_t *ks_pool_create(const char *name, size_t size, size_t align, size_t boundary);
+void *ks_pool_alloc(ks_pool_t *pool, ks_gfp_t gfp);
+void ks_pool_free(ks_pool_t *pool, void *block);
+int ks_pool_destroy(ks_pool_t *pool);
+
+/* ------------------------------------------------------------------------
  * Per-CPU data (the kernel's alloc_percpu): one zeroed instance of SIZE
  * bytes per possible CPU, each aligned to ALIGN (at least a cache line)
  * and on cache lines of its own.  The value returned names CPU 0's

@@ -16,7 +16,8 @@ dist_man_MANS += \
 	man/ks_vmalloc.3 man/ks_vzalloc.3 man/ks_vrealloc.3 man/ks_vfree.3 \
 	man/ks_slabinfo.3 man/ks_stats_get.3 man/ks_check.3 man/ks_version.3 \
 	man/ks_alloc_percpu.3 man/ks_free_percpu.3 man/ks_per_cpu_ptr.3 \
-	man/ks_this_cpu_ptr.3 man/ks_percpu_sum.3 man/ks_nr_cpu_ids.3
+	man/ks_this_cpu_ptr.3 man/ks_percpu_sum.3 man/ks_nr_cpu_ids.3 \
+	man/ks_pool_create.3 man/ks_pool_alloc.3 man/ks_pool_free.3 man/ks_pool_destroy.3
 
 # Render every page with warnings as errors: `make man-check`.
 man-check:

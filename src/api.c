@@ -313,6 +313,50 @@ ks_export void ks_vfree(void *p)
 		ks__report(KS_ERR_INVALID_FREE, p, NULL);
 }
 
+/* ---- pools ----------------------------------------------------------------
+ *
+ * A pool is an object cache whose stride keeps every block inside one
+ * BOUNDARY-aligned window: with a boundary, the block size and alignment
+ * both become the power of two that holds SIZE and ALIGN, so blocks sit at
+ * multiples of it (a slab is page-aligned, and a cache aligned to a power
+ * of two above a cache line colours in steps of it), and a multiple of a
+ * power of two no larger than the boundary never straddles one. */
+
+ks_export ks_pool_t *ks_pool_create(const char *name, size_t size, size_t align,
+				    size_t boundary)
+{
+	if (!size || (align && !ks_is_pow2(align)) || (boundary && !ks_is_pow2(boundary))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align < KS_MIN_ALIGN)
+		align = KS_MIN_ALIGN;
+	if (boundary) {
+		size_t p = (size_t)1 << ks_log2_ceil(size > align ? size : align);
+		if (p > boundary || p > KS_PAGE_SIZE << KS_SLAB_MAX_ORDER) {
+			errno = EINVAL;
+			return NULL;
+		}
+		size = align = p;
+	}
+	return ks_cache_create(name, size, align, 0, NULL);
+}
+
+ks_export void *ks_pool_alloc(ks_pool_t *pool, ks_gfp_t gfp)
+{
+	return ks_cache_alloc(pool, gfp);
+}
+
+ks_export void ks_pool_free(ks_pool_t *pool, void *block)
+{
+	ks_cache_free(pool, block);
+}
+
+ks_export int ks_pool_destroy(ks_pool_t *pool)
+{
+	return ks_cache_destroy(pool);
+}
+
 /* ---- per-CPU data -------------------------------------------------------
  *
  * One block from kmalloc holds every CPU's instance, STRIDE bytes apart

@@ -851,8 +851,47 @@ static void t_percpu(void)
 	CHECK_CONSISTENT("percpu");
 }
 
+/* Pools: every block aligned, none across a boundary, for odd sizes;
+ * destroy refuses while blocks are out. */
+static void t_pool(void)
+{
+	static const size_t spec[][3] = {       /* size, align, boundary */
+		{ 100, 0, 128 }, { 24, 8, 4096 }, { 600, 64, 1024 }, { 3000, 512, 4096 },
+		{ 40, 32, 0 }, { 5000, 0, 8192 }, { 16, 16, 16 },
+	};
+	void *blk[500];
+
+	for (size_t s = 0; s < sizeof(spec) / sizeof(spec[0]); s++) {
+		size_t size = spec[s][0], align = spec[s][1] ? spec[s][1] : 16, b = spec[s][2];
+		ks_pool_t *pool = ks_pool_create("test-pool", size, spec[s][1], b);
+		if (!CHECK_MSG(pool != NULL, "pool %zu/%zu/%zu", size, align, b))
+			continue;
+		for (int i = 0; i < 500; i++) {
+			uintptr_t p = (uintptr_t)(blk[i] = ks_pool_alloc(pool, i % 2 ? KS_GFP_ZERO : 0));
+			REQUIRE(blk[i] != NULL);
+			CHECK_PTR_ALIGNED(blk[i], align);
+			if (b)
+				CHECK_MSG(p / b == (p + size - 1) / b, "block %#jx of %zu crosses %zu",
+					  (uintmax_t)p, size, b);
+			memset(blk[i], 0x5a, size);
+		}
+		errno = 0;
+		CHECK_EQ(ks_pool_destroy(pool), -1);      /* blocks out: refused */
+		CHECK_EQ(errno, EBUSY);
+		for (int i = 0; i < 500; i++)
+			ks_pool_free(pool, blk[i]);
+		CHECK_EQ(ks_pool_destroy(pool), 0);
+	}
+	errno = 0;
+	CHECK(ks_pool_create("bad", 100, 0, 64) == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(ks_pool_create("bad", 100, 3, 0) == NULL && errno == EINVAL);
+	CHECK_CONSISTENT("pools");
+}
+
 static const struct harness_case cases[] = {
 	{ "version", t_version },
+	{ "pool", t_pool },
 	{ "percpu", t_percpu },
 	{ "vrealloc", t_vrealloc },
 	{ "cache_basic", t_cache_basic },
