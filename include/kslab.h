@@ -43,6 +43,12 @@ typedef unsigned int ks_gfp_t;
 #define KS_GFP_HIGH    0x08u  /* may dip into the zone's min reserve */
 #define KS_GFP_NOWARN  0x10u  /* a failure prints nothing, even under
                                  KSLAB_OPTIONS=verbose */
+#define KS_GFP_NOFAIL  0x20u  /* never NULL: what cannot be had now is
+                                 retried, after kslab gives back what it
+                                 caches, until it can (__GFP_NOFAIL); only
+                                 a request no memory could ever satisfy
+                                 (beyond the largest order or PTRDIFF_MAX)
+                                 still fails */
 
 /* ------------------------------------------------------------------------
  * Object caches (kmem_cache)

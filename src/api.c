@@ -20,8 +20,10 @@
 #include "vmalloc.h"
 #include "debug.h"
 #include "options.h"
+#include "api.h"
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,43 @@
 ks_export const char *ks_version(void)
 {
 	return KSLAB_VERSION;
+}
+
+/* ---- trimming, and KS_GFP_NOFAIL -------------------------------------- */
+
+size_t ks__trim(void)
+{
+	size_t released = 0;
+	struct ks_list *pos;
+
+	ks__mag_drain_depots();
+	ks__slab_quarantine_flush(NULL);
+	ks_lock(&ks__slab_caches_lock);
+	ks_list_for_each(pos, &ks__slab_caches)
+		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));
+	ks_unlock(&ks__slab_caches_lock);
+	released += ks__slab_purge_idle(true);
+	released += ks__buddy_purge(UINT64_MAX, 0, false);
+	released += ks__vmalloc_trim();
+	return released;
+}
+
+/* After a failed allocation: true if GFP asks that it never fail, once
+ * kslab has given back what it caches and paused (1 ms, doubling to
+ * 100 ms: another thread may free, or the OS find memory), so that the
+ * caller tries again. */
+static bool nofail_retry(ks_gfp_t gfp, unsigned *round)
+{
+	unsigned ms = *round < 7 ? 1u << *round : 100;
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	if (!(gfp & KS_GFP_NOFAIL))
+		return false;
+	if (*round == 0 || *round % 8 == 0)
+		ks__trim();
+	(*round)++;
+	nanosleep(&ts, NULL);
+	return true;
 }
 
 /* ---- object caches ------------------------------------------------------ */
@@ -84,8 +123,12 @@ ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->base && !(gfp & KS_GFP_ZERO)))
 		return *--cc->cursor;
-	obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
-			  : ks__mag_alloc_slow(c, gfp);
+	for (unsigned round = 0;;) {
+		obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
+				  : ks__mag_alloc_slow(c, gfp);
+		if (obj || !nofail_retry(gfp, &round))
+			break;
+	}
 	if (!obj)
 		errno = ENOMEM;
 	return obj;
@@ -160,7 +203,11 @@ ks_export void *ks_alloc_pages(ks_gfp_t gfp, unsigned int order)
 	struct ks_page *pg;
 
 	ks_boot();
-	pg = ks__pages_alloc(gfp | (order >= 3 ? KS__GFP_LARGE : 0), order);
+	for (unsigned round = 0;;) {
+		pg = ks__pages_alloc(gfp | (order >= 3 ? KS__GFP_LARGE : 0), order);
+		if (pg || order > KS_MAX_ORDER || !nofail_retry(gfp, &round))
+			break;
+	}
 	if (!pg)
 		return NULL;
 	pg->kind = KS_PG_PAGES;
@@ -220,7 +267,11 @@ ks_export void *ks_alloc_pages_exact(size_t size, ks_gfp_t gfp)
 		errno = size ? ENOMEM : EINVAL;
 		return NULL;
 	}
-	pg = ks__pages_alloc_exact(gfp, nr, 0, KS_PG_PAGES);
+	for (unsigned round = 0;;) {
+		pg = ks__pages_alloc_exact(gfp, nr, 0, KS_PG_PAGES);
+		if (pg || !nofail_retry(gfp, &round))
+			break;
+	}
 	return pg ? ks_page_address(pg) : NULL;
 }
 
@@ -240,7 +291,11 @@ ks_export void *ks_kmalloc(size_t size, ks_gfp_t gfp)
 	void *p;
 
 	ks_boot();
-	p = ks__kmalloc(size, gfp);
+	for (unsigned round = 0;;) {
+		p = ks__kmalloc(size, gfp);
+		if (p || size > PTRDIFF_MAX || !nofail_retry(gfp, &round))
+			break;
+	}
 	if (p && (gfp & KS_GFP_ZERO) && size <= KS_SLAB_MAX)
 		memset(p, 0, size);
 	return p;
@@ -264,12 +319,18 @@ ks_export void *ks_kcalloc(size_t n, size_t size, ks_gfp_t gfp)
 
 ks_export void *ks_krealloc(void *p, size_t size, ks_gfp_t gfp)
 {
+	void *q;
+
 	ks_boot();
 	if (p && size == 0) {
 		ks__kfree(p);
 		return NULL;
 	}
-	return ks__krealloc(p, size, gfp);
+	for (unsigned round = 0;;) {
+		q = ks__krealloc(p, size, gfp);
+		if (q || size > PTRDIFF_MAX || !nofail_retry(gfp, &round))
+			return q;
+	}
 }
 
 ks_export void ks_kfree(void *p)

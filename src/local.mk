@@ -8,7 +8,7 @@ libkslab_core_la_SOURCES = \
 	src/slab.c src/slab.h src/meta.c src/meta.h src/magazine.c src/magazine.h src/thread.c src/thread.h \
 	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \
 	src/fastpath.h src/debug.c src/debug.h src/stats.c src/stats.h \
-	src/options.c src/options.h src/live.c src/live.h src/init.c src/init.h src/api.c
+	src/options.c src/options.h src/live.c src/live.h src/init.c src/init.h src/api.c src/api.h
 
 lib_LTLIBRARIES += libkslab.la
 libkslab_la_SOURCES = src/malloc.c src/jemalloc.c

@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "fastpath.h"
 #include "init.h"
+#include "api.h"
 #include "kmalloc.h"
 #include "magazine.h"
 #include "thread.h"
@@ -225,21 +226,9 @@ ks_libc void free_aligned_sized(void *p, size_t align, size_t size)
 
 ks_libc int malloc_trim(size_t pad)
 {
-	size_t released = 0;
-	struct ks_list *pos;
-
 	(void)pad;
 	ks_boot();
-	ks__mag_drain_depots();
-	ks__slab_quarantine_flush(NULL);
-	ks_lock(&ks__slab_caches_lock);
-	ks_list_for_each(pos, &ks__slab_caches)
-		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));
-	ks_unlock(&ks__slab_caches_lock);
-	released += ks__slab_purge_idle(true);
-	released += ks__buddy_purge(UINT64_MAX, 0, false);
-	released += ks__vmalloc_trim();
-	return released != 0;
+	return ks__trim() != 0;
 }
 
 ks_libc void malloc_stats(void)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "kslab.h"
 #include "../harness/harness.h"
@@ -889,8 +891,71 @@ static void t_pool(void)
 	CHECK_CONSISTENT("pools");
 }
 
+/* KS_GFP_NOFAIL: under an address-space limit, allocate 1 MiB blocks
+ * until one fails; a thread frees some after 150 ms; an allocation with
+ * NOFAIL made before that returns, and not NULL.  In a child, for the
+ * limit. */
+static struct { void *blk[4096]; int n; volatile int filled, freed; } nf;
+
+static void *nofail_freer(void *arg)
+{
+	struct timespec ts = { 0, 150 * 1000 * 1000 }, nap = { 0, 1000 * 1000 };
+	(void)arg;
+	while (!__atomic_load_n(&nf.filled, __ATOMIC_ACQUIRE))
+		nanosleep(&nap, NULL);
+	nanosleep(&ts, NULL);
+	for (int i = 0; i < 64 && nf.n > 0; i++)
+		ks_kfree(nf.blk[--nf.n]);
+	nf.freed = 1;
+	return NULL;
+}
+
+static void nofail_child(void *arg)
+{
+	struct rlimit rl;
+	long pages = 0, dummy;
+	FILE *f = fopen("/proc/self/statm", "r");
+	pthread_t th;
+	void *p;
+
+	(void)arg;
+	if (!f || fscanf(f, "%ld %ld", &pages, &dummy) != 2)
+		_exit(10);
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (256u << 20);
+	if (pthread_create(&th, NULL, nofail_freer, NULL) != 0)   /* its stack first */
+		_exit(13);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		_exit(11);
+	while (nf.n < 4096 && (nf.blk[nf.n] = ks_kmalloc(1u << 20, KS_GFP_NOWARN)) != NULL)
+		memset(nf.blk[nf.n++], 1, 4096);
+	if (nf.n == 4096 || nf.n == 0)
+		_exit(12);                   /* the limit did not bite, or nothing fit */
+	int full = nf.n;
+	__atomic_store_n(&nf.filled, 1, __ATOMIC_RELEASE);
+	p = ks_kmalloc(1u << 20, KS_GFP_NOFAIL | KS_GFP_NOWARN);
+	/* it came back only once the other thread had freed some */
+	int waited = __atomic_load_n(&nf.n, __ATOMIC_ACQUIRE) < full;
+	pthread_join(th, NULL);
+	_exit(p && waited ? 0 : 14);
+}
+
+static void t_nofail(void)
+{
+	struct harness_child ch;
+	char how[64];
+
+	REQUIRE(harness_run_child(nofail_child, NULL, 60, &ch));
+	CHECK_MSG(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0, "NOFAIL child %s",
+		  harness_child_end(&ch, how, sizeof(how)));
+	/* what no memory could satisfy still fails */
+	CHECK(ks_kmalloc(SIZE_MAX, KS_GFP_NOFAIL | KS_GFP_NOWARN) == NULL);
+	CHECK(ks_alloc_pages(KS_GFP_NOFAIL, KS_MAX_ORDER + 1) == NULL);
+}
+
 static const struct harness_case cases[] = {
 	{ "version", t_version },
+	{ "nofail", t_nofail },
 	{ "pool", t_pool },
 	{ "percpu", t_percpu },
 	{ "vrealloc", t_vrealloc },
