@@ -96,10 +96,11 @@ static inline size_t pattern_check(const void *p, size_t size)
  * (one node per CPU).  KSLAB_OPTIONS set by the caller is left alone. */
 static inline void stress_start(char **argv)
 {
+	/* verbose: a ks_check that fails names the layer on stderr */
 #ifndef KS_TEST_PRELOAD
-	harness_reexec_with_env(argv, "KSLAB_OPTIONS", "nodes=8");
+	harness_reexec_with_env(argv, "KSLAB_OPTIONS", "nodes=8,verbose");
 #else
-	(void)argv;
+	harness_reexec_with_env(argv, "KSLAB_OPTIONS", "verbose");
 #endif
 	harness_require_preloaded();
 	harness_note("stress: running on %s",
