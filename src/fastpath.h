@@ -89,6 +89,25 @@ static inline void *ks_malloc_fast(size_t size)
 	return ks__malloc_slow(size);
 }
 
+/* Push P on CC's loaded magazine with the free key in it (a block that
+ * holds the key already goes the checking way); false if the magazine is
+ * full.  The one push of both free paths. */
+static inline bool ks_free_push(struct ks_cpu_cache *cc, void *p)
+{
+	void **cur = cc->cursor;
+
+	if (ks_unlikely(cur == cc->limit))
+		return false;
+	if (ks_free_keyed(p)) {
+		ks__free_keyed(p);
+	} else {
+		*(ks_free_key_t *)p = KS_FREE_KEY;
+		*cur = p;
+		cc->cursor = cur + 1;
+	}
+	return true;
+}
+
 static inline void ks_free_fast(void *p)
 {
 	if (ks_likely(ks_is_ours_fast(p))) {
@@ -96,17 +115,8 @@ static inline void ks_free_fast(void *p)
 		size_t off = ks_virt_to_page(p)->cc_off;
 		struct ks_cpu_cache *cc =
 			(struct ks_cpu_cache *)((char *)ks__tls_tcache->cc + off);
-		void **cur = cc->cursor;
-		if (ks_likely(cur != cc->limit)) {
-			if (ks_free_keyed(p)) {
-				ks__free_keyed(p);
-				return;
-			}
-			*(ks_free_key_t *)p = KS_FREE_KEY;
-			*cur = p;
-			cc->cursor = cur + 1;
+		if (ks_likely(ks_free_push(cc, p)))
 			return;
-		}
 		ks__free_swap(cc, p);
 		return;
 	}
@@ -118,17 +128,8 @@ static inline void ks_free_sized_fast(void *p, size_t size)
 {
 	if (ks_likely(size <= KS_SLAB_MAX && p)) {
 		struct ks_cpu_cache *cc = &ks__tls_tcache->cc[ks_size_class(size) + 1];
-		void **cur = cc->cursor;
-		if (ks_likely(cur != cc->limit)) {
-			if (ks_free_keyed(p)) {
-				ks__free_keyed(p);
-				return;
-			}
-			*(ks_free_key_t *)p = KS_FREE_KEY;
-			*cur = p;
-			cc->cursor = cur + 1;
+		if (ks_likely(ks_free_push(cc, p)))
 			return;
-		}
 	}
 	ks_free_fast(p);
 }
