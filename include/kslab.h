@@ -49,6 +49,16 @@ typedef unsigned int ks_gfp_t;
                                  a request no memory could ever satisfy
                                  (beyond the largest order or PTRDIFF_MAX)
                                  still fails */
+#define KS_GFP_ATOMIC  0x40u  /* safe in a signal handler, even one that
+                                 interrupted kslab on the same thread: a
+                                 block of at most 4 KiB from the thread's
+                                 reserve, never a lock (GFP_ATOMIC); NULL
+                                 when the reserve is spent.  For ks_kmalloc,
+                                 ks_kzalloc, ks_kcalloc, ks_cache_alloc,
+                                 ks_pool_alloc and order-0 ks_alloc_pages;
+                                 ks_kfree, free, ks_cache_free and
+                                 ks_free_pages of such a block are safe
+                                 there too */
 
 /* ------------------------------------------------------------------------
  * Object caches (kmem_cache)

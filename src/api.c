@@ -18,6 +18,7 @@
 #include "magazine.h"
 #include "kmalloc.h"
 #include "vmalloc.h"
+#include "reserve.h"
 #include "debug.h"
 #include "options.h"
 #include "api.h"
@@ -61,7 +62,7 @@ static bool nofail_retry(ks_gfp_t gfp, unsigned *round)
 	unsigned ms = *round < 7 ? 1u << *round : 100;
 	struct timespec ts = { 0, (long)ms * 1000000L };
 
-	if (!(gfp & KS_GFP_NOFAIL))
+	if (!(gfp & KS_GFP_NOFAIL) || (gfp & KS_GFP_ATOMIC))
 		return false;
 	if (*round == 0 || *round % 8 == 0)
 		ks__trim();
@@ -110,6 +111,19 @@ ks_export void *ks_cache_zalloc(ks_cache_t *c, ks_gfp_t gfp)
 	return ks_cache_alloc(c, gfp | KS_GFP_ZERO);
 }
 
+/* KS_GFP_ATOMIC: an object of C from the thread's reserve, constructed
+ * (its previous contents are anyone's). */
+static void *cache_alloc_atomic(struct ks_cache *c, ks_gfp_t gfp)
+{
+	void *obj = ks__reserve_alloc(c->sc.object_size, c->sc.align);
+
+	if (obj && (gfp & KS_GFP_ZERO))
+		memset(obj, 0, c->sc.object_size);
+	else if (obj && c->sc.ctor)
+		c->sc.ctor(obj);
+	return obj;
+}
+
 ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 {
 	struct ks_cpu_cache *cc;
@@ -119,6 +133,8 @@ ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (ks_unlikely(gfp & KS_GFP_ATOMIC))
+		return cache_alloc_atomic(c, gfp);
 	/* the fast path of fastpath.h, for a cache named by the caller */
 	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->base && !(gfp & KS_GFP_ZERO)))
@@ -140,6 +156,8 @@ ks_export void ks_cache_free(ks_cache_t *c, void *obj)
 
 	if (!obj)
 		return;
+	if (c && !ks_is_ours(obj) && ks__reserve_free(obj))
+		return;                              /* a KS_GFP_ATOMIC object */
 	if (!c || !ks_is_ours(obj) || ks_virt_to_page(obj)->kind != KS_PG_SLAB ||
 	    ks_virt_to_page(obj)->cache != &c->sc)
 		ks__report(KS_ERR_INVALID_FREE, obj, c ? c->sc.name : NULL);
@@ -169,14 +187,17 @@ ks_export int ks_cache_destroy(ks_cache_t *c)
 	if (!c)
 		return 0;
 	ks__mag_drain_all_threads(c);
-	live = ks__slab_cache_fini(&c->sc);
+	live = ks__slab_cache_busy(&c->sc);
 	if (live) {
 		ks__dprintf(2, "kslab: cache %s destroyed with %zu objects allocated\n",
 			    c->sc.name, live);
 		errno = EBUSY;
 		return -1;
 	}
+	/* off the magazine layer's list first: the reaper and malloc_trim
+	 * walk it and shrink each cache's slabs, whose nodes go next */
 	ks__mag_cache_fini(c);
+	ks__slab_cache_fini(&c->sc);
 	ks__mag_cache_delete(c);
 	return 0;
 }
@@ -201,7 +222,18 @@ ks_export size_t ks_page_size(void)
 ks_export void *ks_alloc_pages(ks_gfp_t gfp, unsigned int order)
 {
 	struct ks_page *pg;
+	void *p;
 
+	if (ks_unlikely(gfp & KS_GFP_ATOMIC)) {
+		if (order != 0) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		p = ks__reserve_alloc(KS_PAGE_SIZE, KS_PAGE_SIZE);
+		if (p && (gfp & KS_GFP_ZERO))
+			memset(p, 0, KS_PAGE_SIZE);
+		return p;
+	}
 	ks_boot();
 	for (unsigned round = 0;;) {
 		pg = ks__pages_alloc(gfp | (order >= 3 ? KS__GFP_LARGE : 0), order);
@@ -237,6 +269,8 @@ ks_export void ks_free_pages(void *addr, unsigned int order)
 {
 	if (!addr)
 		return;
+	if (order == 0 && !ks_is_ours(addr) && ks__reserve_free(addr))
+		return;                              /* a KS_GFP_ATOMIC page */
 	if (order > KS_MAX_ORDER)
 		ks__report(KS_ERR_INVALID_FREE, addr, NULL);
 	ks__pages_free(pages_head(addr, 1ul << order), order);
@@ -290,7 +324,8 @@ ks_export void *ks_kmalloc(size_t size, ks_gfp_t gfp)
 {
 	void *p;
 
-	ks_boot();
+	if (!(gfp & KS_GFP_ATOMIC))          /* a handler: nothing that locks */
+		ks_boot();
 	for (unsigned round = 0;;) {
 		p = ks__kmalloc(size, gfp);
 		if (p || size > PTRDIFF_MAX || !nofail_retry(gfp, &round))

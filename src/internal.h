@@ -42,19 +42,20 @@
  *
  *   file        may call
  *   new         malloc
- *   jemalloc    malloc api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   malloc      api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   api         init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   init        live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
+ *   jemalloc    malloc api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
+ *   malloc      api init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
+ *   api         init live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
+ *   init        live stats kmalloc vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
  *   live        stats options os format
- *   stats       kmalloc vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   kmalloc     vmalloc magazine thread slab meta page_alloc buddy arena debug options os format
- *   magazine    thread slab meta page_alloc buddy arena debug options os format
+ *   stats       kmalloc vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
+ *   kmalloc     vmalloc magazine thread slab meta page_alloc buddy arena reserve debug options os format
+ *   magazine    thread slab meta page_alloc buddy arena reserve debug options os format
  *   thread      slab page_alloc buddy arena debug options os format
  *   slab        meta page_alloc buddy arena debug options os format
  *   meta        page_alloc buddy arena debug options os format
  *   page_alloc  buddy arena debug options os format
  *   vmalloc     debug options os format
+ *   reserve     debug options os format
  *   buddy       arena debug options os format
  *   arena       debug options os format
  *   debug       options os format

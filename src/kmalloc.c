@@ -20,9 +20,13 @@
  *
  * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
  *
- * KS_GFP_DMA32.  The kmalloc caches take NORMAL memory; a DMA32 request of
- * any size takes whole DMA32 pages (the kernel keeps separate dma-kmalloc
- * caches; DMA32 kmalloc is rare enough here not to need them yet).
+ * KS_GFP_DMA32.  The kmalloc caches take NORMAL memory.  A DMA32 request
+ * up to 32 KiB goes to the class's dma-kmalloc cache, as in the kernel: a
+ * cache of the same size whose slabs come from ZONE_DMA32, made at its
+ * first use (published with a compare-and-swap, so that no lock guards
+ * it: the loser of a race destroys its copy), with magazines like any
+ * object cache, so that free() takes its objects back; larger DMA32
+ * requests take whole DMA32 pages.
  *
  * free.  The fast path (fastpath.h) handles an object of a kmalloc cache
  * whose thread magazine has room.  Everything else comes to ks__kfree:
@@ -33,6 +37,7 @@
 #include "fastpath.h"
 #include "page_alloc.h"
 #include "vmalloc.h"
+#include "reserve.h"
 #include "debug.h"
 #include "options.h"
 #include "os.h"
@@ -41,6 +46,8 @@
 #include <string.h>
 
 struct ks_cache ks__kmalloc_caches[KS_NR_CLASSES];
+static struct ks_cache *dma_caches[KS_NR_CLASSES];     /* made at first use */
+static unsigned long kmalloc_flags;                    /* of every class */
 static size_t large_pages, large_count;   /* page-path blocks, atomics */
 
 const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1] = {
@@ -69,6 +76,7 @@ void ks__kmalloc_init(void)
 		flags |= KS_CACHE_RED_ZONE;
 	if (!flags)
 		flags = KS_CACHE_FREE_KEY;
+	kmalloc_flags = flags;
 	for (unsigned i = 0; i < KS_NR_CLASSES; i++) {
 		struct ks_cache *c = &ks__kmalloc_caches[i];
 		size_t size = ks_class_size(i);
@@ -145,11 +153,47 @@ static void large_free(struct ks_page *pg)
 	ks__pages_free_exact(pg, nr);
 }
 
+/* The dma-kmalloc cache of class CLS, made if it is the first call that
+ * needs it; NULL if it cannot be made. */
+static struct ks_cache *dma_cache(unsigned cls)
+{
+	struct ks_cache *c = __atomic_load_n(&dma_caches[cls], __ATOMIC_ACQUIRE);
+	struct ks_cache *none = NULL;
+	char name[KS_CACHE_NAME_MAX];
+
+	if (ks_likely(c != NULL))
+		return c;
+	if (!(c = ks__mag_cache_new()))
+		return NULL;
+	ks__snprintf(name, sizeof(name), "dma-kmalloc-%zu", ks_class_size(cls));
+	if (ks__slab_cache_init(&c->sc, name, ks_class_size(cls), KS_MIN_ALIGN,
+				kmalloc_flags | KS_CACHE_DMA32, NULL) != 0) {
+		ks__mag_cache_delete(c);
+		return NULL;
+	}
+	if (ks__mag_cache_init(c, -1) != 0) {
+		ks__slab_cache_fini(&c->sc);
+		ks__mag_cache_delete(c);
+		return NULL;
+	}
+	if (__atomic_compare_exchange_n(&dma_caches[cls], &none, c, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return c;
+	ks__mag_cache_fini(c);             /* another thread made it first */
+	ks__slab_cache_fini(&c->sc);
+	ks__mag_cache_delete(c);
+	return none;
+}
+
+/* An object of class CLS: of its kmalloc cache, or of its dma-kmalloc
+ * cache for KS_GFP_DMA32. */
 static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[cls];
 	void *p;
 
+	if (ks_unlikely(gfp & KS_GFP_DMA32) && !(c = dma_cache(cls)))
+		return NULL;
 	if (c->sc.debug)
 		return ks__slab_alloc_debug(&c->sc, gfp, size);
 	p = ks__mag_alloc_slow(c, gfp);
@@ -162,9 +206,9 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 {
 	void *p;
 
-	if (ks_unlikely(gfp & KS_GFP_DMA32))
-		p = size <= KS_PAGE_PATH_MAX ? large_alloc(size ? size : 1, 0, gfp) : NULL;
-	else if (size <= KS_SLAB_MAX)
+	if (ks_unlikely(gfp & KS_GFP_ATOMIC))
+		return ks__reserve_alloc(size ? size : 1, KS_MIN_ALIGN);
+	if (size <= KS_SLAB_MAX)
 		p = class_alloc(ks_size_class(size ? size : 1), size, gfp);
 	else if (size <= KS_PAGE_PATH_MAX)
 		p = large_alloc(size, 0, gfp);
@@ -217,10 +261,11 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 	size_t need = size > align ? size : align;
 	void *p = NULL;
 
+	if (ks_unlikely(gfp & KS_GFP_ATOMIC))
+		return ks__reserve_alloc(size ? size : 1, align);
 	if (align <= KS_MIN_ALIGN)
 		return ks__kmalloc(size, gfp);
-	if (need <= KS_SLAB_MAX && !ks__kmalloc_caches[0].sc.debug &&
-	    !(gfp & KS_GFP_DMA32)) {
+	if (need <= KS_SLAB_MAX && !ks__kmalloc_caches[0].sc.debug) {
 		p = class_alloc(aligned_class(need, align), size, gfp);
 	} else if (size <= KS_PAGE_PATH_MAX && align <= KS_PAGE_PATH_MAX) {
 		unsigned order = align > KS_PAGE_SIZE ?
@@ -269,7 +314,8 @@ void ks__kfree(void *p)
 	if (!p)
 		return;
 	if (!ks_is_ours(p)) {
-		if (!ks__vmalloc_free(p))
+		/* the reserve first: its free takes no lock (a handler) */
+		if (!ks__reserve_free(p) && !ks__vmalloc_free(p))
 			invalid_free(p, NULL);
 		return;
 	}
@@ -308,8 +354,10 @@ size_t ks__ksize(const void *p)
 
 	if (!p)
 		return 0;
-	if (!ks_is_ours(p))
-		return ks__vmalloc_usable(p);
+	if (!ks_is_ours(p)) {
+		size_t n = ks__reserve_usable(p);
+		return n ? n : ks__vmalloc_usable(p);
+	}
 	pg = ks_virt_to_page(p);
 	if (pg->kind == KS_PG_SLAB)
 		return ks__slab_usable(pg->cache, p);
@@ -325,7 +373,7 @@ static bool known_block(const void *p)
 	struct ks_page *pg;
 
 	if (!ks_is_ours(p))
-		return ks__vmalloc_usable(p) != 0;
+		return ks__reserve_usable(p) || ks__vmalloc_usable(p);
 	pg = ks_virt_to_page(p);
 	if (pg->kind == KS_PG_SLAB)
 		return !(pg->cache->flags & KS_CACHE_INTERNAL) &&

@@ -6,7 +6,7 @@ libkslab_core_la_SOURCES = \
 	src/internal.h src/format.c src/os.c src/os.h src/arena.c src/arena.h \
 	src/buddy.c src/buddy.h src/page_alloc.c src/page_alloc.h \
 	src/slab.c src/slab.h src/meta.c src/meta.h src/magazine.c src/magazine.h src/thread.c src/thread.h \
-	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h \
+	src/kmalloc.c src/kmalloc.h src/vmalloc.c src/vmalloc.h src/reserve.c src/reserve.h \
 	src/fastpath.h src/debug.c src/debug.h src/stats.c src/stats.h \
 	src/options.c src/options.h src/live.c src/live.h src/init.c src/init.h src/api.c src/api.h
 

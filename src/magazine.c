@@ -84,6 +84,7 @@
  *    (fork).
  */
 #include "thread.h"
+#include "reserve.h"
 #include "debug.h"
 #include "options.h"
 #include <errno.h>
@@ -384,6 +385,7 @@ static void tcache_release(struct ks_tcache *tc)
 void ks__mag_thread_exit(void *arg)
 {
 	ks__thread_exiting();
+	ks__reserve_thread_exit();
 	if (arg)
 		tcache_release(arg);
 }

@@ -985,21 +985,23 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 	}
 }
 
-size_t ks__slab_cache_fini(struct ks_slab_cache *sc)
+size_t ks__slab_cache_busy(struct ks_slab_cache *sc)
 {
 	struct ks_slab_totals t;
 
 	if (sc->debug)
 		ks__slab_quarantine_flush(sc);
 	ks__slab_totals(sc, &t);
-	if (t.active_objs)
-		return t.active_objs;
+	return t.active_objs;
+}
+
+void ks__slab_cache_fini(struct ks_slab_cache *sc)
+{
 	ks__slab_shrink(sc);
 	ks_lock(&ks__slab_caches_lock);
 	ks_list_del(&sc->link);
 	ks_unlock(&ks__slab_caches_lock);
 	ks__meta_put_nodes((ks_meta_slot *)sc->node);
-	return 0;
 }
 
 void ks__slab_lock_all(void)

@@ -82,9 +82,10 @@ void ks__slab_init_nodes(unsigned n);
 
 int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 			size_t align, unsigned long flags, void (*ctor)(void *));
-/* Tear down an empty cache; returns the number of live objects (and does
- * nothing) if it is not empty. */
-size_t ks__slab_cache_fini(struct ks_slab_cache *sc);
+/* The number of objects of SC still allocated (its quarantine emptied
+ * first); ks__slab_cache_fini tears down a cache for which it is 0. */
+size_t ks__slab_cache_busy(struct ks_slab_cache *sc);
+void ks__slab_cache_fini(struct ks_slab_cache *sc);
 void *ks__slab_alloc(struct ks_slab_cache *sc, ks_gfp_t gfp);
 void ks__slab_free(struct ks_slab_cache *sc, void *obj);
 /* Allocate up to N objects into OBJS; returns how many (0: errno ENOMEM). */

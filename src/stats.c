@@ -25,6 +25,7 @@
 #include "magazine.h"
 #include "thread.h"
 #include "vmalloc.h"
+#include "reserve.h"
 #include "kmalloc.h"
 #include "os.h"
 #include "options.h"
@@ -198,8 +199,8 @@ static void activity_table(int fd)
 /* The summary malloc_stats and KSLAB_OPTIONS=stats print. */
 void ks__stats_print(int fd, bool with_slabinfo)
 {
+	struct ks_reserve_stats rs;
 	struct ks_stats st;
-
 	char opts[400];
 
 	ks_stats_get(&st);
@@ -227,6 +228,12 @@ void ks__stats_print(int fd, bool with_slabinfo)
 	ks__dprintf(fd, "  caches %zu, threads with magazines %zu, slab nodes %u; "
 		    "free-key checks %lu\n", st.nr_caches, st.nr_threads, ks__nr_nodes,
 		    (unsigned long)__atomic_load_n(&ks__free_checks, __ATOMIC_RELAXED));
+	ks__reserve_stats(&rs);
+	if (rs.reserves)
+		ks__dprintf(fd, "  atomic        %12zu bytes in %zu blocks of %zu reserves; "
+			    "%lu taken, %lu refused (KS_GFP_ATOMIC)\n", rs.bytes_in_use,
+			    rs.in_use, rs.reserves, (unsigned long)rs.allocs,
+			    (unsigned long)rs.fails);
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks__dprintf(fd, "  zone %-7s managed %8zu pages, free %8zu, "
 			    "wmark min/low/high %zu/%zu/%zu\n",
@@ -386,6 +393,7 @@ static void json_cache(struct cache_row *r, void *arg)
 void ks__stats_json(int fd)
 {
 	struct json_arg a = { fd, true };
+	struct ks_reserve_stats rs;
 	struct ks_stats st;
 	char opts[400], jopts[400];
 
@@ -409,6 +417,10 @@ void ks__stats_json(int fd)
 		    (unsigned long)ks__os_counts.mmap, (unsigned long)ks__os_counts.munmap,
 		    (unsigned long)ks__os_counts.mremap, (unsigned long)ks__os_counts.madvise,
 		    (unsigned long)ks__os_counts.purged_bytes, ks__os_minflt());
+	ks__reserve_stats(&rs);
+	ks__dprintf(fd, "  \"atomic\": {\"reserves\": %zu, \"blocks\": %zu, \"bytes\": %zu, "
+		    "\"taken\": %lu, \"refused\": %lu},\n", rs.reserves, rs.in_use,
+		    rs.bytes_in_use, (unsigned long)rs.allocs, (unsigned long)rs.fails);
 	ks__dprintf(fd, "  \"zones\": [");
 	for (unsigned z = 0; z < KS_NR_ZONES; z++)
 		ks__dprintf(fd, "%s{\"name\": \"%s\", \"managed_pages\": %zu, "

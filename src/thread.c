@@ -157,12 +157,17 @@ struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache 
 	if (!pg)
 		return NULL;
 	ext = ks_page_address(pg);
+	/* under the list's lock: a cache's destruction drains this thread's
+	 * entry from another thread, and a fork child reads the array of a
+	 * thread that did not survive; both hold it */
+	ks_lock(&ks__threads_lock);
 	old = tc->ext;
 	old_n = tc->nr_ext;
 	if (old_n)
 		memcpy(ext, old, old_n * sizeof(*ext));
-	tc->ext = ext;                 /* before the old array goes: a fork */
-	tc->nr_ext = n;                /* child reads whichever it finds */
+	tc->ext = ext;
+	tc->nr_ext = n;
+	ks_unlock(&ks__threads_lock);
 	ext_free(old, old_n);
 	return &tc->ext[i];
 }

@@ -114,7 +114,8 @@ EXTRA_DIST += tests/integration/live-view.sh
 check_PROGRAMS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/thread_churn tests/stress/thread_churn-preload \
 	tests/stress/fork_threads tests/stress/fork_threads-preload \
-	tests/stress/soak tests/stress/soak-preload
+	tests/stress/soak tests/stress/soak-preload \
+	tests/stress/atomic_signal tests/stress/atomic_signal-preload
 
 tests_stress_xfree_SOURCES = tests/stress/xfree.c
 tests_stress_xfree_CFLAGS = $(kstest_cflags)
@@ -124,6 +125,15 @@ tests_stress_xfree_preload_SOURCES = tests/stress/xfree.c
 tests_stress_xfree_preload_CPPFLAGS = $(kstest_preload_cppflags)
 tests_stress_xfree_preload_CFLAGS = $(kstest_cflags)
 tests_stress_xfree_preload_LDFLAGS = $(kstest_preload_ldflags)
+
+tests_stress_atomic_signal_SOURCES = tests/stress/atomic_signal.c
+tests_stress_atomic_signal_CFLAGS = $(kstest_cflags)
+tests_stress_atomic_signal_LDADD = $(kstest_linked_libs)
+tests_stress_atomic_signal_LDFLAGS = $(kstest_linked_ldflags)
+tests_stress_atomic_signal_preload_SOURCES = tests/stress/atomic_signal.c
+tests_stress_atomic_signal_preload_CPPFLAGS = $(kstest_preload_cppflags)
+tests_stress_atomic_signal_preload_CFLAGS = $(kstest_cflags)
+tests_stress_atomic_signal_preload_LDFLAGS = $(kstest_preload_ldflags)
 
 tests_stress_thread_churn_SOURCES = tests/stress/thread_churn.c
 tests_stress_thread_churn_CFLAGS = $(kstest_cflags)
@@ -155,7 +165,8 @@ tests_stress_soak_preload_LDFLAGS = $(kstest_preload_ldflags)
 TESTS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/thread_churn tests/stress/thread_churn-preload \
 	tests/stress/fork_threads tests/stress/fork_threads-preload \
-	tests/stress/soak tests/stress/soak-preload
+	tests/stress/soak tests/stress/soak-preload \
+	tests/stress/atomic_signal tests/stress/atomic_signal-preload
 
 # --- misuse: the one-line reports -------------------------------------------
 check_PROGRAMS += tests/misuse/misuse tests/misuse/misuse-nodebug

@@ -531,6 +531,166 @@ static void t_gfp_dma32(void)
 	CHECK_CONSISTENT("dma32");
 }
 
+/* Small DMA32 requests come from dma-kmalloc caches, many to a page, and
+ * free() takes them back; two threads making the same class's cache at
+ * once end with one cache. */
+static void *dma_first_use(void *arg)
+{
+	void **out = arg;
+
+	for (int i = 0; i < 64; i++)
+		out[i] = ks_kmalloc(96, KS_GFP_DMA32);
+	return NULL;
+}
+
+static int count_lines(const char *text, const char *word)
+{
+	int n = 0;
+
+	for (const char *s = text; (s = strstr(s, word)) != NULL; s++)
+		n++;
+	return n;
+}
+
+static void t_gfp_dma32_small(void)
+{
+	enum { N = 512 };
+	size_t ps = ks_page_size();
+	static void *p[N], *q[2][64];
+	uintptr_t pages[N];
+	int npages = 0;
+
+	for (int i = 0; i < N; i++) {
+		p[i] = ks_kmalloc(64, KS_GFP_DMA32);
+		REQUIRE(p[i] != NULL);
+		CHECK((uintptr_t)p[i] + 64 <= GIB4);
+		memset(p[i], i & 0xff, 64);
+		uintptr_t pg = (uintptr_t)p[i] & ~(ps - 1);
+		int k = 0;
+		while (k < npages && pages[k] != pg)
+			k++;
+		if (k == npages)
+			pages[npages++] = pg;
+	}
+	/* 512 objects of 64 B are 8 pages of objects: a page each would be 512 */
+	CHECK_MSG(npages <= 16, "512 DMA32 objects of 64 B on %d pages", npages);
+	for (int i = 0; i < N; i++) {
+		unsigned char *b = p[i];
+		CHECK(b[0] == (i & 0xff) && b[63] == (i & 0xff));
+		if (i % 2)
+			free(p[i]);              /* the libc interface takes them too */
+		else
+			ks_kfree(p[i]);
+	}
+	unsigned char *z = ks_kzalloc(200, KS_GFP_DMA32);
+	REQUIRE(z != NULL);
+	CHECK((uintptr_t)z + 200 <= GIB4);
+	CHECK(all_zero(z, 200));
+	CHECK(malloc_usable_size(z) >= 200);
+	z = ks_krealloc(z, 3000, KS_GFP_DMA32);
+	REQUIRE(z != NULL);
+	CHECK((uintptr_t)z + 3000 <= GIB4);
+	CHECK(all_zero(z, 200));
+	ks_kfree(z);
+
+	pthread_t th;
+	REQUIRE(pthread_create(&th, NULL, dma_first_use, q[0]) == 0);
+	dma_first_use(q[1]);
+	pthread_join(th, NULL);
+	for (int t = 0; t < 2; t++)
+		for (int i = 0; i < 64; i++) {
+			CHECK(q[t][i] != NULL && (uintptr_t)q[t][i] + 96 <= GIB4);
+			ks_kfree(q[t][i]);
+		}
+
+	char info[65536];
+	FILE *f = tmpfile();
+	REQUIRE(f != NULL);
+	REQUIRE(ks_slabinfo(fileno(f)) == 0);
+	ssize_t n = pread(fileno(f), info, sizeof(info) - 1, 0);
+	fclose(f);
+	REQUIRE(n > 0);
+	info[n] = 0;
+	CHECK_EQ(count_lines(info, "dma-kmalloc-64 "), 1);
+	CHECK_EQ(count_lines(info, "dma-kmalloc-96 "), 1);
+	CHECK_CONSISTENT("dma32 caches");
+}
+
+/* KS_GFP_ATOMIC outside a handler: the contract (the signal storm is
+ * tests/stress/atomic_signal).  Blocks come from the thread's reserve, up
+ * to 4 KiB, and every free path takes them back. */
+static int atomic_ctor_calls;
+static void atomic_ctor(void *p)
+{
+	memset(p, 0x5a, 48);
+	atomic_ctor_calls++;
+}
+
+static void t_gfp_atomic(void)
+{
+	enum { MAX = 200 };
+	static void *held[MAX];
+	int n = 0;
+
+	errno = 0;
+	CHECK(ks_kmalloc(4097, KS_GFP_ATOMIC) == NULL && errno == ENOMEM);
+	CHECK(ks_alloc_pages(KS_GFP_ATOMIC, 1) == NULL);
+	/* take everything: 64 + 32 + 16 + 8 slots, then the next one fails */
+	while (n < MAX && (held[n] = ks_kmalloc(40, KS_GFP_ATOMIC)) != NULL)
+		memset(held[n++], 0x11, 40);
+	CHECK_EQ(n, 120);
+	CHECK_EQ(errno, ENOMEM);
+	for (int i = 0; i < n; i++) {
+		CHECK(((uintptr_t)held[i] & 15) == 0);
+		CHECK(malloc_usable_size(held[i]) >= 40);
+		for (int j = 0; j < i; j++)
+			if (held[j] == held[i])
+				CHECK_MSG(0, "atomic block %p handed out twice", held[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (i % 3 == 0)
+			free(held[i]);
+		else if (i % 3 == 1)
+			ks_kfree(held[i]);
+		else
+			held[i] = realloc(held[i], 100000);   /* moves to the heap */
+	}
+	for (int i = 2; i < n; i += 3) {
+		REQUIRE(held[i] != NULL);
+		CHECK(((unsigned char *)held[i])[39] == 0x11);
+		free(held[i]);
+	}
+	/* all back: the whole reserve again */
+	for (n = 0; n < MAX && (held[n] = ks_kzalloc(64, KS_GFP_ATOMIC)) != NULL; n++)
+		CHECK(all_zero(held[n], 64));
+	CHECK_EQ(n, 120);
+	while (n > 0)
+		ks_kfree(held[--n]);
+
+	void *pg = ks_alloc_pages(KS_GFP_ATOMIC | KS_GFP_ZERO, 0);
+	REQUIRE(pg != NULL);
+	CHECK(((uintptr_t)pg & (ks_page_size() - 1)) == 0 && all_zero(pg, ks_page_size()));
+	ks_free_pages(pg, 0);
+
+	ks_cache_t *c = ks_cache_create("test-atomic", 48, 128, 0, atomic_ctor);
+	REQUIRE(c != NULL);
+	void *o = ks_cache_alloc(c, KS_GFP_ATOMIC);
+	REQUIRE(o != NULL);
+	CHECK(((uintptr_t)o & 127) == 0);
+	CHECK(atomic_ctor_calls >= 1 && ((unsigned char *)o)[47] == 0x5a);
+	ks_cache_free(c, o);
+	CHECK_EQ(ks_cache_destroy(c), 0);
+
+	ks_pool_t *pool = ks_pool_create("test-atomic-pool", 200, 64, 256);
+	REQUIRE(pool != NULL);
+	void *b = ks_pool_alloc(pool, KS_GFP_ATOMIC);
+	REQUIRE(b != NULL);
+	CHECK(((uintptr_t)b & 63) == 0 && (uintptr_t)b / 256 == ((uintptr_t)b + 199) / 256);
+	ks_pool_free(pool, b);
+	CHECK_EQ(ks_pool_destroy(pool), 0);
+	CHECK_CONSISTENT("atomic");
+}
+
 /* ------------------------------------------------------------------------
  * kmalloc and vmalloc
  * ------------------------------------------------------------------------ */
@@ -972,6 +1132,8 @@ static const struct harness_case cases[] = {
 	{ "pages_single", t_pages_single },
 	{ "pages_exact", t_pages_exact },
 	{ "gfp_dma32", t_gfp_dma32 },
+	{ "gfp_dma32_small", t_gfp_dma32_small },
+	{ "gfp_atomic", t_gfp_atomic },
 	{ "kmalloc", t_kmalloc },
 	{ "krealloc", t_krealloc },
 	{ "vmalloc", t_vmalloc },

@@ -61,7 +61,8 @@ static void t_list_transitions(void)
 	CHECK_EQ(ks__slab_shrink(&sc), 2u << sc.order);
 	CHECK_EQ(sc.node[0]->nr_empty, 0);
 	CHECK_EQ(ks__slab_check(&sc), 0);
-	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
 }
 
 static void t_colour(void)
@@ -227,7 +228,8 @@ static void t_nodes(void)
 	for (unsigned n = 0; n < 3; n++)
 		CHECK_EQ(sc.node[n]->nr_empty, 0);
 	struct ks_slab_node *old2 = sc.node[2];
-	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
 	CHECK(sc.node[1] == NULL && sc.node[2] == NULL);   /* given back */
 	/* a new cache's node 1 reuses the block given back last */
 	REQUIRE(ks__slab_cache_init(&sc, "t-nodes2", 96, 0, 0, NULL) == 0);
@@ -238,7 +240,8 @@ static void t_nodes(void)
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks__slab_free(&sc, d);
 	ks__tls_node = 0;
-	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
 }
 
 /* Lazy carving: a new multi-page slab faults in only the pages whose
@@ -269,7 +272,8 @@ static void t_lazy_carving(void)
 	ks__slab_free(&sc, b);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks__slab_shrink(&sc);
-	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
 }
 
 /* Idle slabs: malloc_trim's pass gives back the OS pages of a partial
@@ -314,7 +318,8 @@ static void t_purge_idle(void)
 		ks__slab_free(&sc, objs[i]);
 	CHECK_EQ(ks__slab_check(&sc), 0);
 	ks__slab_shrink(&sc);
-	CHECK_EQ(ks__slab_cache_fini(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
 }
 
 static const struct harness_case cases[] = {
