@@ -10,8 +10,10 @@
  *   kslab --version | help
  *
  * `run` puts the library in front of LD_PRELOAD (KSLAB_LIB, else the one
- * installed beside this command) and KSLAB_OPTIONS in the environment, and
- * executes the program, as jemalloc ships jemalloc.sh.
+ * installed beside this command: under the same root as this command, if
+ * the tree was staged with DESTDIR or moved, else in the configured
+ * libdir) and KSLAB_OPTIONS in the environment, and executes the
+ * program, as jemalloc ships jemalloc.sh.
  *
  * `info` and `top` read the page a kslab process publishes (live.c): they
  * find the link to "/memfd:kslab-live" among /proc/PID/fd, open it through
@@ -39,6 +41,30 @@
 #ifndef KSLAB_LIBDIR
 #define KSLAB_LIBDIR "/usr/local/lib"
 #endif
+#ifndef KSLAB_BINDIR
+#define KSLAB_BINDIR "/usr/local/bin"
+#endif
+
+/* The library installed with this command: if this command is ROOT +
+ * KSLAB_BINDIR + "/kslab" (a tree staged with DESTDIR, or moved) and
+ * ROOT + KSLAB_LIBDIR holds the library, that one; else KSLAB_LIBDIR's. */
+static void installed_lib(char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	size_t tail = strlen(KSLAB_BINDIR "/kslab");
+
+	if (n > 0 && (size_t)n > tail) {
+		self[n] = '\0';
+		if (!strcmp(self + n - tail, KSLAB_BINDIR "/kslab")) {
+			self[n - tail] = '\0';
+			snprintf(out, len, "%s%s/libkslab.so", self, KSLAB_LIBDIR);
+			if (access(out, R_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, len, "%s/libkslab.so", KSLAB_LIBDIR);
+}
 
 static const char usage_text[] =
 	"usage: kslab run [--stats[=json]] [--options=S] PROG [ARGS...]\n"
@@ -95,7 +121,7 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	if (!lib) {
-		snprintf(libpath, sizeof(libpath), "%s/libkslab.so", KSLAB_LIBDIR);
+		installed_lib(libpath, sizeof(libpath));
 		lib = libpath;
 	}
 	if (access(lib, R_OK) != 0) {

@@ -30,5 +30,5 @@ EXTRA_DIST += src/kslab.map
 # the allocator; it reads the live page of live.h.
 bin_PROGRAMS += kslab
 kslab_SOURCES = src/kslab-cmd.c src/live.h
-kslab_CPPFLAGS = $(AM_CPPFLAGS) -DKSLAB_LIBDIR='"$(libdir)"'
+kslab_CPPFLAGS = $(AM_CPPFLAGS) -DKSLAB_LIBDIR='"$(libdir)"' -DKSLAB_BINDIR='"$(bindir)"'
 kslab_CFLAGS = $(AM_CFLAGS)

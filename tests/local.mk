@@ -92,6 +92,11 @@ EXTRA_DIST += $(kstest_prog_scripts)
 TESTS += tests/integration/debug-options.sh tests/integration/stats-report.sh
 EXTRA_DIST += tests/integration/debug-options.sh tests/integration/stats-report.sh
 
+# make install DESTDIR=..., then a program built with pkg-config against
+# the installed copy, and kslab run from the installed tree
+TESTS += tests/integration/install.sh
+EXTRA_DIST += tests/integration/install.sh
+
 # jemalloc's entry points (jemalloc.c)
 check_PROGRAMS += tests/integration/api_jemalloc
 tests_integration_api_jemalloc_SOURCES = tests/integration/api_jemalloc.c
