@@ -100,30 +100,43 @@ size_t ks__arena_nr_sections(void)
 
 /* Every set byte of the map must describe a section whose header points
  * back at it (read eight bytes at a time to skip the empty stretches). */
-int ks__arena_check(void)
+void ks__arena_for_each(void (*fn)(uintptr_t base, void *arg), void *arg)
 {
-	int broken = 0;
-	size_t found = 0;
-
 	for (size_t w = 0; w < KS_NR_SECTION_SLOTS / 8; w++) {
 		uint64_t bits;
 		memcpy(&bits, &ks__section_map[w * 8], 8);
 		if (!bits)
 			continue;                 /* untouched pages read as zero */
-		for (unsigned b = 0; b < 8; b++) {
-			if (!ks__section_map[w * 8 + b])
-				continue;
-			uintptr_t base = (uintptr_t)(w * 8 + b) << KS_SECTION_SHIFT;
-			struct ks_section *sec = ks_page_section((struct ks_page *)base);
-			found++;
-			if (sec->base != base || sec->first_pfn != KS_SECTION_RESERVED)
-				broken++;
-			if (ks_virt_to_page((void *)(base + 5 * KS_PAGE_SIZE + 17)) !=
-			    (struct ks_page *)base + 5)
-				broken++;
-		}
+		for (unsigned b = 0; b < 8; b++)
+			if (ks__section_map[w * 8 + b])
+				fn((uintptr_t)(w * 8 + b) << KS_SECTION_SHIFT, arg);
 	}
-	if (found != ks__arena_nr_sections())
-		broken++;
-	return broken;
+}
+
+struct arena_check {
+	int broken;
+	size_t found;
+};
+
+static void check_section(uintptr_t base, void *arg)
+{
+	struct arena_check *ac = arg;
+	struct ks_section *sec = ks_page_section((struct ks_page *)base);
+
+	ac->found++;
+	if (sec->base != base || sec->first_pfn != KS_SECTION_RESERVED)
+		ac->broken++;
+	if (ks_virt_to_page((void *)(base + 5 * KS_PAGE_SIZE + 17)) !=
+	    (struct ks_page *)base + 5)
+		ac->broken++;
+}
+
+int ks__arena_check(void)
+{
+	struct arena_check ac = { 0, 0 };
+
+	ks__arena_for_each(check_section, &ac);
+	if (ac.found != ks__arena_nr_sections())
+		ac.broken++;
+	return ac.broken;
 }

@@ -26,7 +26,11 @@ enum ks_page_kind {
  * each descriptor sits on one cache line of its own. */
 struct ks_page {
 	struct ks_list lru;          /* free_area list, or the cache's slab list */
-	struct ks_slab_cache *cache; /* slab pages: the owning cache, on every page */
+	union {
+		struct ks_slab_cache *cache; /* slab pages: the owning cache, on every page */
+		const void *caller;  /* LARGE head under owner tracking: who
+		                        allocated it (kmalloc.c) */
+	};
 	union {
 		void *freelist;      /* slab head: first free object */
 		size_t nr_pages;     /* LARGE/PAGES head: pages in the block */
@@ -138,4 +142,6 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g);
 size_t ks__arena_mapped(void);
 size_t ks__arena_nr_sections(void);
 int ks__arena_check(void);
+/* Call FN with the base of every section, in address order. */
+void ks__arena_for_each(void (*fn)(uintptr_t base, void *arg), void *arg);
 #endif

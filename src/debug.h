@@ -20,9 +20,36 @@ enum ks_err {
 #define KS_TRACK_ALLOC   0xa1   /* track word state: allocated */
 #define KS_TRACK_FREE    0xf7   /* track word state: free */
 
-/* One line on stderr naming the pointer and the cache, then abort(). */
+/* One line on stderr naming the pointer and the cache, then abort().
+ * Under KSLAB_OPTIONS=log, the pointer's last operations follow it. */
 void ks__report(enum ks_err err, const void *ptr, const char *cache) ks_cold
 	__attribute__((noreturn));
+
+/* Owner tracking (KSLAB_OPTIONS=track, log, leaks, debug).  The public
+ * entry points note their caller (the return address into the program)
+ * in a thread variable before they go down; the debug paths read it. */
+#define KS_TRACK_BYTES 24     /* a TRACK slot's alloc caller, free caller,
+                                 and both threads */
+extern __thread const void *ks__tls_caller __attribute__((tls_model("initial-exec")));
+#define ks_note_caller()                                                     \
+	do {                                                                 \
+		if (ks_unlikely(ks__debug_tracking))                         \
+			ks__tls_caller = __builtin_return_address(0);        \
+	} while (0)
+extern bool ks__debug_tracking;
+enum ks_log_op { KS_LOG_ALLOC = 1, KS_LOG_FREE, KS_LOG_REALLOC };
+/* Set up tracking and the log as the options say (at boot). */
+void ks__debug_init(void);
+/* A fork child: the thread ids it cached are its parent's. */
+void ks__debug_fork_child(void);
+/* Record an operation on P in the log (cheap when there is none). */
+void ks__debug_log(enum ks_log_op op, const void *p, size_t size);
+/* Leaks: note the live slot SLOT of SC; print the table (and empty it). */
+void ks__debug_leak_note(struct ks_slab_cache *sc, const void *slot);
+void ks__debug_leak_note_block(const void *caller, size_t bytes);
+void ks__debug_leak_print(int fd);
+/* The caller recorded with a live TRACK slot (NULL if none). */
+const void *ks__debug_alloc_caller(struct ks_slab_cache *sc, const void *slot);
 void ks__debug_init_slot(struct ks_slab_cache *sc, void *slot);
 void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req);
 /* A free slot still as free() left it (its poison intact): else a

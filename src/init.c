@@ -37,6 +37,7 @@
 #include "options.h"
 #include "stats.h"
 #include "live.h"
+#include "debug.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ static void fork_parent(void) { fork_release(false); }
 static void fork_child(void)
 {
 	fork_release(true);
+	ks__debug_fork_child();
 	ks__pages_fork_child();
 	ks__live_fork_child();
 }
@@ -82,6 +84,7 @@ static void boot_core(void)
 {
 	ks__os_init();
 	ks__options_parse(secure_getenv("KSLAB_OPTIONS"));
+	ks__debug_init();
 	ks__buddy_init();
 	ks__slab_init_nodes(ks__opt.nodes ? (unsigned)ks__opt.nodes : ks__os_nr_cpus());
 	ks__mag_init();
@@ -154,13 +157,18 @@ __attribute__((destructor)) static void ks_destructor(void)
 	if (ks__boot_state < 2)
 		return;
 	ks__live_exit();
-	if (!ks__opt.stats)
+	if (!ks__opt.stats && !ks__opt.leaks)
 		return;
 	fd = report_fd();
 	if (ks__opt.stats == KS_STATS_JSON)
 		ks__stats_json(fd);
-	else
+	else if (ks__opt.stats)
 		ks__stats_print(fd, true);
+	if (ks__opt.leaks) {
+		ks__slab_leaks();
+		ks__kmalloc_leaks();
+		ks__debug_leak_print(fd);
+	}
 	if (fd != 2)
 		close(fd);
 }

@@ -74,6 +74,8 @@ void ks__kmalloc_init(void)
 		flags |= KS_CACHE_POISON;
 	if (ks__opt.redzone)
 		flags |= KS_CACHE_RED_ZONE;
+	if (ks__opt.track)
+		flags |= KS_CACHE_TRACK;
 	if (!flags)
 		flags = KS_CACHE_FREE_KEY;
 	kmalloc_flags = flags;
@@ -124,6 +126,8 @@ static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
 	__atomic_add_fetch(&large_pages, nr, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&large_count, 1, __ATOMIC_RELAXED);
 	p = ks_page_address(pg);
+	if (ks__debug_tracking)
+		pg->caller = ks__tls_caller;
 	if (large_redzone()) {
 		pg->requested = (uint32_t)size;
 		memset(p + size, KS_RED_ACTIVE, (nr << KS_PAGE_SHIFT) - size);
@@ -187,6 +191,31 @@ static struct ks_cache *dma_cache(unsigned cls)
 
 /* An object of class CLS: of its kmalloc cache, or of its dma-kmalloc
  * cache for KS_GFP_DMA32. */
+/* KSLAB_OPTIONS=leaks: the page-path blocks of the section at BASE, and
+ * (once, from ks__kmalloc_leaks) the vmalloc path's. */
+static void section_leaks(uintptr_t base, void *arg)
+{
+	struct ks_page *pg = (struct ks_page *)base;
+
+	(void)arg;
+	for (size_t pfn = KS_SECTION_RESERVED; pfn < KS_SECTION_PAGES;) {
+		struct ks_page *p = &pg[pfn];
+		if (p->kind == KS_PG_LARGE && p->head_delta == 0 && p->nr_pages) {
+			ks__debug_leak_note_block(p->caller, large_redzone() ? p->requested :
+						  p->nr_pages << KS_PAGE_SHIFT);
+			pfn += p->nr_pages;
+		} else {
+			pfn++;
+		}
+	}
+}
+
+void ks__kmalloc_leaks(void)
+{
+	ks__arena_for_each(section_leaks, NULL);
+	ks__vmalloc_leaks();
+}
+
 static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[cls];
@@ -214,6 +243,8 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 		p = large_alloc(size, 0, gfp);
 	else
 		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
+	if (size > KS_SLAB_MAX && p)         /* slab objects: debug.c logs them */
+		ks__debug_log(KS_LOG_ALLOC, p, size);
 	if (!p) {
 		errno = ENOMEM;
 		if (ks__opt.verbose && !(gfp & KS_GFP_NOWARN))
@@ -276,6 +307,8 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 	}
 	if (!p)
 		errno = ENOMEM;
+	else if (!ks_is_ours(p) || ks_virt_to_page(p)->kind != KS_PG_SLAB)
+		ks__debug_log(KS_LOG_ALLOC, p, size);
 	return p;
 }
 
@@ -315,7 +348,10 @@ void ks__kfree(void *p)
 		return;
 	if (!ks_is_ours(p)) {
 		/* the reserve first: its free takes no lock (a handler) */
-		if (!ks__reserve_free(p) && !ks__vmalloc_free(p))
+		if (ks__reserve_free(p))
+			return;
+		ks__debug_log(KS_LOG_FREE, p, 0);
+		if (!ks__vmalloc_free(p))
 			invalid_free(p, NULL);
 		return;
 	}
@@ -339,6 +375,7 @@ void ks__kfree(void *p)
 	case KS_PG_LARGE:
 		if (ks_page_address(pg) != p)
 			invalid_free(p, NULL);
+		ks__debug_log(KS_LOG_FREE, p, pg->nr_pages << KS_PAGE_SHIFT);
 		large_free(pg);
 		return;
 	case KS_PG_BUDDY:              /* a page given back: freed before */
@@ -414,9 +451,12 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 		if (pg->kind == KS_PG_SLAB && !pg->cache->debug &&
 		    size <= old && size > old / 2)
 			return p;
-		if (pg->kind == KS_PG_LARGE && !large_redzone() && large_resize(pg, size))
+		if (pg->kind == KS_PG_LARGE && !large_redzone() && large_resize(pg, size)) {
+			ks__debug_log(KS_LOG_REALLOC, p, size);
 			return p;
+		}
 	} else if (size > KS_PAGE_PATH_MAX && (q = ks__vmalloc_realloc(p, size))) {
+		ks__debug_log(KS_LOG_REALLOC, q, size);
 		return q;                  /* else mremap said no: copy */
 	}
 	q = ks__kmalloc(size, gfp);

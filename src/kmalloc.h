@@ -40,6 +40,8 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp);
 void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp);
 /* free() beyond the fast path: every kind of pointer, NULL included. */
 void ks__kfree(void *p);
+/* KSLAB_OPTIONS=leaks: note the live page-path and vmalloc blocks. */
+void ks__kmalloc_leaks(void);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);

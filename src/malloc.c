@@ -35,6 +35,7 @@
 #include "os.h"
 #include "stats.h"
 #include "live.h"
+#include "debug.h"
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -43,7 +44,9 @@
 
 #define ks_libc ks_export __attribute__((used))
 
-void *ks__malloc_slow(size_t size)
+/* The slow paths note their caller for owner tracking (debug.h): malloc
+ * and free jump to them, so their return address is the program's. */
+static void *malloc_slow(size_t size)
 {
 	struct ks_tcache *tc = ks__tls_tcache;
 
@@ -61,13 +64,21 @@ void *ks__malloc_slow(size_t size)
 	return ks__kmalloc(size, 0);
 }
 
+void *ks__malloc_slow(size_t size)
+{
+	ks_note_caller();
+	return malloc_slow(size);
+}
+
 void ks__free_slow(void *p)
 {
+	ks_note_caller();
 	ks__kfree(p);
 }
 
 void ks__free_keyed(void *p)
 {
+	ks_note_caller();
 	ks__free_check(p);                    /* reports a double free */
 	*(ks_free_key_t *)p = 0;              /* live after all: free it */
 	ks__kfree(p);                         /* which marks it */
@@ -76,8 +87,10 @@ void ks__free_keyed(void *p)
 void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc)
 {
 	void *p = ks__mag_pop_prev(cc);
-	if (!p)
-		return ks__malloc_slow(size);
+	if (!p) {
+		ks_note_caller();
+		return malloc_slow(size);
+	}
 	*(ks_free_key_t *)p = 0;
 	return p;
 }
@@ -89,7 +102,8 @@ void ks__free_swap(struct ks_cpu_cache *cc, void *p)
 		ks__mag_push_prev(cc, p);
 		return;
 	}
-	ks__free_slow(p);                     /* marked by ks__kfree */
+	ks_note_caller();
+	ks__kfree(p);                         /* marked by ks__kfree */
 }
 
 ks_libc void *malloc(size_t size)
@@ -118,20 +132,27 @@ ks_libc void *calloc(size_t n, size_t size)
 		return NULL;
 	}
 	ks_boot();
+	ks_note_caller();
 	p = ks__kmalloc(total, KS_GFP_ZERO);
 	if (p && total <= KS_SLAB_MAX)
 		memset(p, 0, total);   /* slab objects are never known clean */
 	return p;
 }
 
-ks_libc void *realloc(void *p, size_t size)
+static void *realloc_noted(void *p, size_t size)
 {
 	if (p && size == 0) {
-		free(p);
+		ks__kfree(p);
 		return NULL;
 	}
 	ks_boot();
 	return ks__krealloc(p, size, 0);
+}
+
+ks_libc void *realloc(void *p, size_t size)
+{
+	ks_note_caller();
+	return realloc_noted(p, size);
 }
 
 ks_libc void *reallocarray(void *p, size_t n, size_t size)
@@ -142,7 +163,8 @@ ks_libc void *reallocarray(void *p, size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return realloc(p, total);
+	ks_note_caller();
+	return realloc_noted(p, total);
 }
 
 static void *aligned(size_t align, size_t size)
@@ -157,7 +179,7 @@ static void *aligned(size_t align, size_t size)
 	return ks__kmalloc_aligned(align, size, 0);
 }
 
-ks_libc void *memalign(size_t align, size_t size)
+static void *memalign_noted(size_t align, size_t size)
 {
 	if (align > (SIZE_MAX >> 1) + 1) {
 		errno = EINVAL;
@@ -166,9 +188,16 @@ ks_libc void *memalign(size_t align, size_t size)
 	return aligned(align, size);
 }
 
+ks_libc void *memalign(size_t align, size_t size)
+{
+	ks_note_caller();
+	return memalign_noted(align, size);
+}
+
 ks_libc void *aligned_alloc(size_t align, size_t size)
 {
-	return memalign(align, size);
+	ks_note_caller();
+	return memalign_noted(align, size);
 }
 
 ks_libc int posix_memalign(void **out, size_t align, size_t size)
@@ -178,6 +207,7 @@ ks_libc int posix_memalign(void **out, size_t align, size_t size)
 
 	if (align % sizeof(void *) || !ks_is_pow2(align))
 		return EINVAL;
+	ks_note_caller();
 	p = aligned(align, size);
 	if (!p) {
 		errno = saved;
@@ -190,6 +220,7 @@ ks_libc int posix_memalign(void **out, size_t align, size_t size)
 ks_libc void *valloc(size_t size)
 {
 	ks_boot();
+	ks_note_caller();
 	return aligned(ks__os_page_size, size);
 }
 
@@ -203,6 +234,7 @@ ks_libc void *pvalloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
+	ks_note_caller();
 	return aligned(ks__os_page_size, rounded);
 }
 
@@ -214,14 +246,14 @@ ks_libc size_t malloc_usable_size(void *p)
 ks_libc void free_sized(void *p, size_t size)
 {
 	(void)size;
-	free(p);
+	ks_free_fast(p);
 }
 
 ks_libc void free_aligned_sized(void *p, size_t align, size_t size)
 {
 	(void)align;
 	(void)size;
-	free(p);
+	ks_free_fast(p);
 }
 
 ks_libc int malloc_trim(size_t pad)

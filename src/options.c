@@ -46,6 +46,15 @@ static const struct opt_desc {
 	  "poison free objects of every kmalloc cache", 0 },
 	{ "redzone", OPT_FLAG, offsetof(struct ks_options, redzone),
 	  "red zones around objects of every kmalloc cache", 0 },
+	{ "track", OPT_FLAG, offsetof(struct ks_options, track),
+	  "record who allocated and who freed each block (its caller and "
+	  "thread); misuse reports name them", 0 },
+	{ "log", OPT_ULONG, offsetof(struct ks_options, log),
+	  "keep the last N allocations and frees (implies track); a misuse "
+	  "report lists the pointer's", 1ul << 20 },
+	{ "leaks", OPT_FLAG, offsetof(struct ks_options, leaks),
+	  "at exit, the blocks still allocated, grouped by the caller that "
+	  "allocated them (implies track)", 0 },
 	{ "verbose", OPT_FLAG, offsetof(struct ks_options, verbose),
 	  "report allocation failures on stderr", 0 },
 	{ "magazines", OPT_FLAG, offsetof(struct ks_options, magazines),
@@ -270,4 +279,6 @@ void ks__options_parse(const char *s)
 		print_help(&defaults);
 	if (ks__opt.debug)
 		ks__opt.poison = ks__opt.redzone = true;
+	if (ks__opt.log || ks__opt.leaks)
+		ks__opt.track = true;
 }

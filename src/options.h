@@ -15,6 +15,9 @@ struct ks_options {
 	bool debug;          /* poison + red zones on every kmalloc cache */
 	bool poison;
 	bool redzone;
+	bool track;          /* the callers of each object's alloc and free */
+	bool leaks;          /* at exit, what is still allocated, by caller */
+	unsigned long log;   /* operations kept for misuse reports (0: none) */
 	bool verbose;        /* report allocation failures */
 	bool magazines;      /* per-thread caches */
 	bool purge_lazy;     /* MADV_FREE instead of MADV_DONTNEED */

@@ -211,7 +211,8 @@ static void set_layout(struct ks_slab_cache *sc)
 		sc->offset = rz;
 		sc->meta_offset = rz + obj + right;
 		sc->fp_offset = sc->meta_offset;
-		sc->size = ks_align_up(sc->meta_offset + 16, align);
+		sc->size = ks_align_up(sc->meta_offset + 16 +
+				       ((sc->flags & KS_CACHE_TRACK) ? KS_TRACK_BYTES : 0), align);
 	} else if (sc->ctor) {
 		sc->offset = 0;
 		sc->fp_offset = obj;
@@ -1002,6 +1003,46 @@ void ks__slab_cache_fini(struct ks_slab_cache *sc)
 	ks_list_del(&sc->link);
 	ks_unlock(&ks__slab_caches_lock);
 	ks__meta_put_nodes((ks_meta_slot *)sc->node);
+}
+
+/* ---- leaks -------------------------------------------------------------- */
+
+static void slab_list_leaks(struct ks_slab_cache *sc, struct ks_list *list)
+{
+	struct ks_list *pos;
+
+	ks_list_for_each(pos, list) {
+		struct ks_page *head = ks_list_entry(pos, struct ks_page, lru);
+		char *base = slab_base(head);
+		for (unsigned i = 0; i < sc->objs_per_slab; i++)
+			ks__debug_leak_note(sc, base + (size_t)i * sc->size);
+	}
+}
+
+/* KSLAB_OPTIONS=leaks at exit: every allocated object of a TRACK cache
+ * (its slabs with objects, under each node's lock) goes to debug.c's
+ * table by the caller that allocated it. */
+void ks__slab_leaks(void)
+{
+	struct ks_list *pos;
+
+	ks_lock(&ks__slab_caches_lock);
+	ks_list_for_each(pos, &ks__slab_caches) {
+		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
+		if (!(sc->flags & KS_CACHE_TRACK))
+			continue;
+		for (unsigned n = 0; n < ks__nr_nodes; n++) {
+			struct ks_slab_node *nd = node_if(sc, n);
+			if (!nd)
+				continue;
+			ks_lock(&nd->lock);
+			slab_list_leaks(sc, &nd->full);
+			for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
+				slab_list_leaks(sc, &nd->partial[b]);
+			ks_unlock(&nd->lock);
+		}
+	}
+	ks_unlock(&ks__slab_caches_lock);
 }
 
 void ks__slab_lock_all(void)

@@ -6,7 +6,9 @@
 #include "meta.h"
 #include "arena.h"
 
-#define KS_CACHE_DEBUG_FLAGS (KS_CACHE_POISON | KS_CACHE_RED_ZONE)
+#define KS_CACHE_TRACK    0x20000000ul /* debug: each slot records its last
+                                          allocating and freeing caller */
+#define KS_CACHE_DEBUG_FLAGS (KS_CACHE_POISON | KS_CACHE_RED_ZONE | KS_CACHE_TRACK)
 #define KS_CACHE_INTERNAL 0x80000000ul /* kslab's own: never freed by free() */
 #define KS_CACHE_FREE_KEY 0x40000000ul /* kmalloc: the free key at offset 0,
                                           the free pointer after it */
@@ -85,6 +87,8 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 /* The number of objects of SC still allocated (its quarantine emptied
  * first); ks__slab_cache_fini tears down a cache for which it is 0. */
 size_t ks__slab_cache_busy(struct ks_slab_cache *sc);
+/* KSLAB_OPTIONS=leaks: note every allocated object of the TRACK caches. */
+void ks__slab_leaks(void);
 void ks__slab_cache_fini(struct ks_slab_cache *sc);
 void *ks__slab_alloc(struct ks_slab_cache *sc, ks_gfp_t gfp);
 void ks__slab_free(struct ks_slab_cache *sc, void *obj);

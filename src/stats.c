@@ -201,7 +201,7 @@ void ks__stats_print(int fd, bool with_slabinfo)
 {
 	struct ks_reserve_stats rs;
 	struct ks_stats st;
-	char opts[400];
+	char opts[640];
 
 	ks_stats_get(&st);
 	ks__options_format(opts, sizeof(opts));
@@ -395,7 +395,7 @@ void ks__stats_json(int fd)
 	struct json_arg a = { fd, true };
 	struct ks_reserve_stats rs;
 	struct ks_stats st;
-	char opts[400], jopts[400];
+	char opts[640], jopts[640];
 
 	ks_stats_get(&st);
 	ks__options_format(opts, sizeof(opts));

@@ -71,6 +71,7 @@
 #include "vmalloc.h"
 #include "os.h"
 #include "options.h"
+#include "debug.h"
 #include <errno.h>
 #include <string.h>
 
@@ -80,6 +81,7 @@
 struct vm_area {
 	uintptr_t addr;            /* 0: empty slot */
 	size_t len;                /* mapped bytes, OS-page rounded */
+	const void *caller;        /* who mapped it (owner tracking, debug.h) */
 };
 
 #define BOOT_SLOTS 1024
@@ -137,7 +139,7 @@ static bool insert_locked(uintptr_t addr, size_t len)
 {
 	if ((nr_areas + 1) * 2 > table_size && !grow_table_locked())
 		return false;
-	place(table, table_size, (struct vm_area){ addr, len });
+	place(table, table_size, (struct vm_area){ addr, len, ks__tls_caller });
 	nr_areas++;
 	mapped_bytes += len;
 	return true;
@@ -161,8 +163,7 @@ static void remove_locked(struct vm_area *a)
 			i = j;
 		}
 	}
-	table[i].addr = 0;
-	table[i].len = 0;
+	table[i] = (struct vm_area){ 0, 0, NULL };
 }
 
 /* ---- lazy areas ---------------------------------------------------------- */
@@ -477,6 +478,15 @@ size_t ks__vmalloc_lazy(void)
 size_t ks__vmalloc_count(void)
 {
 	return __atomic_load_n(&nr_areas, __ATOMIC_RELAXED);
+}
+
+void ks__vmalloc_leaks(void)
+{
+	ks_lock(&vm_lock);
+	for (size_t i = 0; i < table_size; i++)
+		if (table[i].addr)
+			ks__debug_leak_note_block(table[i].caller, table[i].len);
+	ks_unlock(&vm_lock);
 }
 
 int ks__vmalloc_check(void)

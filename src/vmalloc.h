@@ -23,6 +23,8 @@ size_t ks__vmalloc_mapped(void);
 size_t ks__vmalloc_lazy(void);
 size_t ks__vmalloc_count(void);
 int ks__vmalloc_check(void);
+/* KSLAB_OPTIONS=leaks: note every live block with the caller that mapped it. */
+void ks__vmalloc_leaks(void);
 void ks__vmalloc_lock(void);
 void ks__vmalloc_unlock(bool child);
 #endif

@@ -92,6 +92,14 @@ EXTRA_DIST += $(kstest_prog_scripts)
 TESTS += tests/integration/debug-options.sh tests/integration/stats-report.sh
 EXTRA_DIST += tests/integration/debug-options.sh tests/integration/stats-report.sh
 
+# owner tracking, the allocation log and the leak report (a glibc-linked
+# program, kslab preloaded)
+check_PROGRAMS += tests/integration/track_target
+tests_integration_track_target_SOURCES = tests/integration/track_target.c
+tests_integration_track_target_CFLAGS = $(kstest_cflags)
+TESTS += tests/integration/track.sh
+EXTRA_DIST += tests/integration/track.sh
+
 # make install DESTDIR=..., then a program built with pkg-config against
 # the installed copy, and kslab run from the installed tree
 TESTS += tests/integration/install.sh

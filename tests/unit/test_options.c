@@ -61,7 +61,7 @@ static void t_bad_words(void)
 	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
 	/* an unknown word names the options; a bad value, what its option takes */
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing': no such option "
-			     "(options: stats stats_file debug poison redzone verbose magazines thp live "
+			     "(options: stats stats_file debug poison redzone track log leaks verbose magazines thp live "
 			     "decay_ms nodes purge help)\n") != NULL);
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'decay_ms=abc': decay_ms takes "
 			     "a number from 0 to 3600000\n") != NULL);
