@@ -409,3 +409,99 @@ void ks__debug_leak_print(int fd)
 	leaks = NULL;
 	leak_callers = leak_blocks = leak_bytes = 0;
 }
+
+/* ---- zero-size blocks ---------------------------------------------------
+ *
+ * Under redzone, malloc(0) returns an address of its own in a 1 MiB
+ * region mapped PROT_NONE, 16 bytes apart: it compares unequal to every
+ * other block and frees like one, but any read or write of it faults
+ * where it happens (Electric Fence's answer for zero-size blocks).  A
+ * bitmap in its own mapping, changed by compare-and-swap, says which are
+ * out; a second free of one is a double free. */
+
+enum { ZERO_REGION = 1 << 20, ZERO_STEP = 16, ZERO_WORDS = ZERO_REGION / ZERO_STEP / 64 };
+
+struct zero_region {
+	char *base;                     /* the PROT_NONE region */
+	unsigned hint;                  /* a word that had room */
+	uint64_t used[ZERO_WORDS];      /* a bit per address handed out */
+};
+
+static struct zero_region *zero;    /* published once, by compare-and-swap */
+
+static struct zero_region *zero_setup(void)
+{
+	struct zero_region *z = __atomic_load_n(&zero, __ATOMIC_ACQUIRE), *none = NULL;
+
+	if (z)
+		return z;
+	if (!(z = ks__os_map(sizeof(*z), 0, false)))
+		return NULL;
+	if (!(z->base = ks__os_map_none(ZERO_REGION))) {
+		ks__os_unmap(z, sizeof(*z));
+		return NULL;
+	}
+	if (__atomic_compare_exchange_n(&zero, &none, z, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return z;
+	ks__os_unmap(z->base, ZERO_REGION);     /* another thread made it first */
+	ks__os_unmap(z, sizeof(*z));
+	return none;
+}
+
+void *ks__debug_zero_alloc(void)
+{
+	struct zero_region *z = zero_setup();
+	unsigned start;
+
+	if (!z)
+		return NULL;
+	start = __atomic_load_n(&z->hint, __ATOMIC_RELAXED) % ZERO_WORDS;
+	for (unsigned i = 0; i < ZERO_WORDS; i++) {
+		unsigned w = (start + i) % ZERO_WORDS;
+		uint64_t used = __atomic_load_n(&z->used[w], __ATOMIC_RELAXED);
+		while (used != ~0ull) {
+			unsigned bit = (unsigned)__builtin_ctzll(~used);
+			if (__atomic_compare_exchange_n(&z->used[w], &used, used | (1ull << bit),
+							true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				__atomic_store_n(&z->hint, w, __ATOMIC_RELAXED);
+				return z->base + ((size_t)w * 64 + bit) * ZERO_STEP;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* P's word and bit if P is in the region (a report if it is not on a
+ * block's address); NULL if it is not in it. */
+static uint64_t *zero_slot(const void *p, uint64_t *bit)
+{
+	struct zero_region *z = __atomic_load_n(&zero, __ATOMIC_ACQUIRE);
+	size_t off;
+
+	if (!z || (const char *)p < z->base || (const char *)p >= z->base + ZERO_REGION)
+		return NULL;
+	off = (size_t)((const char *)p - z->base);
+	if (off % ZERO_STEP)
+		ks__report(KS_ERR_INVALID_FREE, p, "zero-size");
+	*bit = 1ull << (off / ZERO_STEP % 64);
+	return &z->used[off / ZERO_STEP / 64];
+}
+
+bool ks__debug_zero_free(const void *p)
+{
+	uint64_t bit, *word = zero_slot(p, &bit);
+
+	if (!word)
+		return false;
+	if (!(__atomic_fetch_and(word, ~bit, __ATOMIC_ACQ_REL) & bit))
+		ks__report(KS_ERR_DOUBLE_FREE, p, "zero-size");
+	return true;
+}
+
+bool ks__debug_is_zero(const void *p)
+{
+	uint64_t bit, *word = zero_slot(p, &bit);
+
+	return word && (__atomic_load_n(word, __ATOMIC_RELAXED) & bit);
+}

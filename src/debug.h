@@ -48,6 +48,14 @@ void ks__debug_log(enum ks_log_op op, const void *p, size_t size);
 void ks__debug_leak_note(struct ks_slab_cache *sc, const void *slot);
 void ks__debug_leak_note_block(const void *caller, size_t bytes);
 void ks__debug_leak_print(int fd);
+/* Zero-size blocks under redzone: each a distinct address in a region no
+ * access may touch, so that reading or writing one faults at once.
+ * alloc returns NULL when there is no such region (the caller falls
+ * back); free gives back P if it is one (a second free is reported) and
+ * says whether it was; is_zero says whether P is a live one. */
+void *ks__debug_zero_alloc(void);
+bool ks__debug_zero_free(const void *p);
+bool ks__debug_is_zero(const void *p);
 /* The caller recorded with a live TRACK slot (NULL if none). */
 const void *ks__debug_alloc_caller(struct ks_slab_cache *sc, const void *slot);
 void ks__debug_init_slot(struct ks_slab_cache *sc, void *slot);

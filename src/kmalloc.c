@@ -99,24 +99,36 @@ void ks__large_stats(size_t *bytes, size_t *count)
 	*count = __atomic_load_n(&large_count, __ATOMIC_RELAXED);
 }
 
-/* Under KSLAB_OPTIONS=redzone (and debug) a page-path block gets a red
- * zone after the bytes asked for: at least KS_LARGE_RZ bytes more are
- * taken, everything past the request to the end of the last page is
- * filled with KS_RED_ACTIVE, the request is kept in the head descriptor,
- * and the free checks the fill, so an overflow of 1 or 32 bytes is
- * reported as the slab caches' are.  (Underflows land in the page before
- * the block, which is not this block's to check.) */
+/* Under KSLAB_OPTIONS=redzone (and debug) a page-path block gets red
+ * zones on both sides: the block starts KS_LARGE_HEAD bytes into its first
+ * page (or as many as its alignment asks, below a page; s_off in the head
+ * descriptor), at least KS_LARGE_RZ bytes more are taken after it, and
+ * everything before the block and past the request to the end of the
+ * last page is filled with KS_RED_ACTIVE.  The request is kept in the head
+ * descriptor, and the free checks both fills, so an overflow or an
+ * underflow of 1 or 32 bytes is reported as the slab caches' are.  A
+ * vmalloc-path block (above 4 MiB) gets the same zones inside its mapping
+ * (vm_rz_*), its request in the first word of its head zone. */
 #define KS_LARGE_RZ 32
+#define KS_LARGE_HEAD 64
 
 static bool large_redzone(void)
 {
 	return ks__opt.redzone;
 }
 
-static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
+/* The head red zone a block aligned to ALIGN can have (0: none). */
+static size_t head_zone(size_t align)
 {
-	size_t want = large_redzone() && size + KS_LARGE_RZ <= KS_PAGE_PATH_MAX ?
-		      size + KS_LARGE_RZ : size;   /* the last 32 sizes: no room */
+	if (!large_redzone())
+		return 0;
+	return align <= KS_LARGE_HEAD ? KS_LARGE_HEAD : align < KS_PAGE_SIZE ? align : 0;
+}
+
+static void *large_alloc(size_t size, unsigned align_order, size_t head, ks_gfp_t gfp)
+{
+	size_t want = large_redzone() && size + head + KS_LARGE_RZ <= KS_PAGE_PATH_MAX ?
+		      size + head + KS_LARGE_RZ : size;   /* no room: no zones */
 	size_t nr = (want + KS_PAGE_SIZE - 1) >> KS_PAGE_SHIFT;
 	struct ks_page *pg = ks__pages_alloc_exact(gfp, nr, align_order, KS_PG_LARGE);
 	char *p;
@@ -126,24 +138,84 @@ static void *large_alloc(size_t size, unsigned align_order, ks_gfp_t gfp)
 	__atomic_add_fetch(&large_pages, nr, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&large_count, 1, __ATOMIC_RELAXED);
 	p = ks_page_address(pg);
+	pg->s_off = 0;
 	if (ks__debug_tracking)
 		pg->caller = ks__tls_caller;
 	if (large_redzone()) {
+		if (want == size)
+			head = 0;
+		pg->s_off = (uint16_t)head;
 		pg->requested = (uint32_t)size;
-		memset(p + size, KS_RED_ACTIVE, (nr << KS_PAGE_SHIFT) - size);
+		memset(p, KS_RED_ACTIVE, head);
+		memset(p + head + size, KS_RED_ACTIVE, (nr << KS_PAGE_SHIFT) - head - size);
 	}
-	return p;
+	return p + pg->s_off;
 }
 
-/* The red zone after a page-path block still as large_alloc left it. */
+static bool all_red(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != KS_RED_ACTIVE)
+			return false;
+	return true;
+}
+
+/* The red zones around a page-path block still as large_alloc left them. */
 static void large_check(struct ks_page *pg)
 {
-	const unsigned char *p = ks_page_address(pg);
+	const unsigned char *base = ks_page_address(pg), *p = base + pg->s_off;
 	size_t end = pg->nr_pages << KS_PAGE_SHIFT;
 
-	for (size_t i = pg->requested; i < end; i++)
-		if (p[i] != KS_RED_ACTIVE)
-			ks__report(KS_ERR_RED_ZONE, p, NULL);
+	if (!all_red(base, pg->s_off) ||
+	    !all_red(p + pg->requested, end - pg->s_off - pg->requested))
+		ks__report(KS_ERR_RED_ZONE, p, NULL);
+}
+
+/* vmalloc-path red zones: [request][RED ... to KS_LARGE_HEAD] block [RED
+ * to the end of the mapping].  The block of a mapping at BASE. */
+static void *vm_rz_alloc(size_t size, bool zero)
+{
+	size_t len = size + KS_LARGE_HEAD + KS_LARGE_RZ;
+	unsigned char *base;
+
+	if (len < size || !(base = ks__vmalloc_alloc(len, 0, zero)))
+		return NULL;
+	len = ks__vmalloc_usable(base);
+	memcpy(base, &size, sizeof(size));
+	memset(base + sizeof(size), KS_RED_ACTIVE, KS_LARGE_HEAD - sizeof(size));
+	memset(base + KS_LARGE_HEAD + size, KS_RED_ACTIVE, len - KS_LARGE_HEAD - size);
+	return base + KS_LARGE_HEAD;
+}
+
+/* The mapping of P if P is a red-zoned vmalloc block, else NULL; its
+ * request in *SIZE. */
+static unsigned char *vm_rz_base(const void *p, size_t *size)
+{
+	unsigned char *base = (unsigned char *)p - KS_LARGE_HEAD;
+	size_t len;
+
+	if (!large_redzone() || (uintptr_t)p % ks__os_page_size != KS_LARGE_HEAD ||
+	    !(len = ks__vmalloc_usable(base)))
+		return NULL;
+	memcpy(size, base, sizeof(*size));
+	if (*size > len - KS_LARGE_HEAD)      /* the request's word is damaged */
+		ks__report(KS_ERR_RED_ZONE, p, NULL);
+	return base;
+}
+
+static bool vm_rz_free(void *p)
+{
+	size_t size, len;
+	unsigned char *base = vm_rz_base(p, &size);
+
+	if (!base)
+		return false;
+	len = ks__vmalloc_usable(base);
+	if (!all_red(base + sizeof(size), KS_LARGE_HEAD - sizeof(size)) ||
+	    !all_red(base + KS_LARGE_HEAD + size, len - KS_LARGE_HEAD - size))
+		ks__report(KS_ERR_RED_ZONE, p, NULL);
+	ks__vmalloc_free(base);
+	return true;
 }
 
 static void large_free(struct ks_page *pg)
@@ -237,12 +309,20 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 
 	if (ks_unlikely(gfp & KS_GFP_ATOMIC))
 		return ks__reserve_alloc(size ? size : 1, KS_MIN_ALIGN);
+	if (ks_unlikely(size == 0) && large_redzone() && (p = ks__debug_zero_alloc())) {
+		ks__debug_log(KS_LOG_ALLOC, p, 0);
+		return p;                /* any access faults (debug.c) */
+	}
 	if (size <= KS_SLAB_MAX)
 		p = class_alloc(ks_size_class(size ? size : 1), size, gfp);
 	else if (size <= KS_PAGE_PATH_MAX)
-		p = large_alloc(size, 0, gfp);
+		p = large_alloc(size, 0, head_zone(KS_MIN_ALIGN), gfp);
+	else if (gfp & KS_GFP_DMA32)
+		p = NULL;
+	else if (large_redzone())
+		p = vm_rz_alloc(size, gfp & KS_GFP_ZERO);
 	else
-		p = (gfp & KS_GFP_DMA32) ? NULL : ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
+		p = ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
 	if (size > KS_SLAB_MAX && p)         /* slab objects: debug.c logs them */
 		ks__debug_log(KS_LOG_ALLOC, p, size);
 	if (!p) {
@@ -301,7 +381,9 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 	} else if (size <= KS_PAGE_PATH_MAX && align <= KS_PAGE_PATH_MAX) {
 		unsigned order = align > KS_PAGE_SIZE ?
 				 ks_log2_ceil(align >> KS_PAGE_SHIFT) : 0;
-		p = large_alloc(size ? size : 1, order, gfp);
+		p = large_alloc(size ? size : 1, order, head_zone(align), gfp);
+	} else if (align <= KS_LARGE_HEAD && large_redzone()) {
+		p = vm_rz_alloc(size, gfp & KS_GFP_ZERO);
 	} else if (!(gfp & KS_GFP_DMA32)) {
 		p = ks__vmalloc_alloc(size ? size : 1, align, gfp & KS_GFP_ZERO);
 	}
@@ -351,7 +433,9 @@ void ks__kfree(void *p)
 		if (ks__reserve_free(p))
 			return;
 		ks__debug_log(KS_LOG_FREE, p, 0);
-		if (!ks__vmalloc_free(p))
+		if (ks__debug_zero_free(p))
+			return;
+		if (!ks__vmalloc_free(p) && !vm_rz_free(p))
 			invalid_free(p, NULL);
 		return;
 	}
@@ -373,7 +457,7 @@ void ks__kfree(void *p)
 		return;
 	}
 	case KS_PG_LARGE:
-		if (ks_page_address(pg) != p)
+		if (pg->head_delta || (char *)ks_page_address(pg) + pg->s_off != p)
 			invalid_free(p, NULL);
 		ks__debug_log(KS_LOG_FREE, p, pg->nr_pages << KS_PAGE_SHIFT);
 		large_free(pg);
@@ -393,12 +477,15 @@ size_t ks__ksize(const void *p)
 		return 0;
 	if (!ks_is_ours(p)) {
 		size_t n = ks__reserve_usable(p);
-		return n ? n : ks__vmalloc_usable(p);
+		if (!n && !(n = ks__vmalloc_usable(p)) && vm_rz_base(p, &n))
+			return n;
+		return n;
 	}
 	pg = ks_virt_to_page(p);
 	if (pg->kind == KS_PG_SLAB)
 		return ks__slab_usable(pg->cache, p);
-	if (pg->kind == KS_PG_LARGE && pg->head_delta == 0)
+	if (pg->kind == KS_PG_LARGE && pg->head_delta == 0 &&
+	    (char *)ks_page_address(pg) + pg->s_off == p)
 		return large_redzone() ? pg->requested : pg->nr_pages << KS_PAGE_SHIFT;
 	return 0;
 }
@@ -409,13 +496,17 @@ static bool known_block(const void *p)
 {
 	struct ks_page *pg;
 
-	if (!ks_is_ours(p))
-		return ks__reserve_usable(p) || ks__vmalloc_usable(p);
+	if (!ks_is_ours(p)) {
+		size_t n;
+		return ks__reserve_usable(p) || ks__debug_is_zero(p) ||
+		       ks__vmalloc_usable(p) || vm_rz_base(p, &n);
+	}
 	pg = ks_virt_to_page(p);
 	if (pg->kind == KS_PG_SLAB)
 		return !(pg->cache->flags & KS_CACHE_INTERNAL) &&
 		       ks__slab_object_start(pg->cache, p) != NULL;
-	return pg->kind == KS_PG_LARGE && pg->head_delta == 0 && ks_page_address(pg) == p;
+	return pg->kind == KS_PG_LARGE && pg->head_delta == 0 &&
+	       (char *)ks_page_address(pg) + pg->s_off == p;
 }
 
 /* Resize a page-path block in place; false if it must move. */
@@ -455,7 +546,8 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 			ks__debug_log(KS_LOG_REALLOC, p, size);
 			return p;
 		}
-	} else if (size > KS_PAGE_PATH_MAX && (q = ks__vmalloc_realloc(p, size))) {
+	} else if (size > KS_PAGE_PATH_MAX && old && old == ks__vmalloc_usable(p) &&
+		   (q = ks__vmalloc_realloc(p, size))) {
 		ks__debug_log(KS_LOG_REALLOC, q, size);
 		return q;                  /* else mremap said no: copy */
 	}

@@ -156,6 +156,15 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 	return p;
 }
 
+void *ks__os_map_none(size_t len)
+{
+	void *p;
+
+	COUNT(mmap, 1);
+	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void ks__os_unmap(void *addr, size_t len)
 {
 	COUNT(munmap, 1);

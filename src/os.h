@@ -11,6 +11,9 @@ void ks__os_init(void);
  * BELOW_4G, every byte lies below 4 GiB.  NULL with errno ENOMEM. */
 void *ks__os_map(size_t len, size_t align, bool below_4g);
 void ks__os_unmap(void *addr, size_t len);
+/* LEN bytes of address space that no access may touch (PROT_NONE, no
+ * memory behind it); NULL if the kernel says no. */
+void *ks__os_map_none(size_t len);
 /* Resize a mapping, moving it if it must; NULL (errno set) on failure. */
 void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move);
 /* Hand pages back to the OS; the range is shrunk to whole OS pages.

@@ -81,6 +81,9 @@
 struct vm_area {
 	uintptr_t addr;            /* 0: empty slot */
 	size_t len;                /* mapped bytes, OS-page rounded */
+	size_t usable;             /* what the block may use: the request
+	                              rounded to OS pages, even in a larger
+	                              lazy area reused (nallocx's answer) */
 	const void *caller;        /* who mapped it (owner tracking, debug.h) */
 };
 
@@ -135,11 +138,11 @@ static bool grow_table_locked(void)
 	return true;
 }
 
-static bool insert_locked(uintptr_t addr, size_t len)
+static bool insert_locked(uintptr_t addr, size_t len, size_t usable)
 {
 	if ((nr_areas + 1) * 2 > table_size && !grow_table_locked())
 		return false;
-	place(table, table_size, (struct vm_area){ addr, len, ks__tls_caller });
+	place(table, table_size, (struct vm_area){ addr, len, usable, ks__tls_caller });
 	nr_areas++;
 	mapped_bytes += len;
 	return true;
@@ -163,7 +166,7 @@ static void remove_locked(struct vm_area *a)
 			i = j;
 		}
 	}
-	table[i] = (struct vm_area){ 0, 0, NULL };
+	table[i] = (struct vm_area){ 0, 0, 0, NULL };
 }
 
 /* ---- lazy areas ---------------------------------------------------------- */
@@ -359,7 +362,7 @@ static void *lazy_reuse(size_t *len, bool zero)
 
 void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 {
-	size_t len = ks_align_up(size, ks__os_page_size);
+	size_t len = ks_align_up(size, ks__os_page_size), usable = len;
 	void *p = NULL;
 	bool ok;
 
@@ -372,7 +375,7 @@ void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 	if (!p && !(p = ks__os_map(len, align, false)))
 		return NULL;
 	ks_lock(&vm_lock);
-	ok = insert_locked((uintptr_t)p, len);
+	ok = insert_locked((uintptr_t)p, len, usable);
 	demand_now++;
 	ks_unlock(&vm_lock);
 	if (!ok) {
@@ -412,7 +415,7 @@ size_t ks__vmalloc_usable(const void *p)
 
 	ks_lock(&vm_lock);
 	a = lookup_locked((uintptr_t)p);
-	len = a ? a->len : 0;
+	len = a ? a->usable : 0;
 	ks_unlock(&vm_lock);
 	return len;
 }
@@ -426,7 +429,7 @@ static size_t with_room(size_t len)
 
 void *ks__vmalloc_realloc(void *p, size_t size)
 {
-	size_t len = ks_align_up(size, ks__os_page_size), old;
+	size_t len = ks_align_up(size, ks__os_page_size), old, old_usable;
 	struct vm_area *a;
 	void *q = NULL;
 
@@ -438,7 +441,9 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	a = lookup_locked((uintptr_t)p);
 	KS_BUG_ON(!a);
 	old = a->len;
+	old_usable = a->usable;
 	if (len <= old && len >= old / 2) {      /* fits, and not much smaller */
+		a->usable = len;
 		ks_unlock(&vm_lock);
 		return p;
 	}
@@ -450,12 +455,12 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 		q = ks__os_remap(p, old, len, true);
 	ks_lock(&vm_lock);
 	if (!q) {
-		insert_locked((uintptr_t)p, old);   /* the slot was just freed */
+		insert_locked((uintptr_t)p, old, old_usable);   /* its slot was just freed */
 		ks_unlock(&vm_lock);
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (!insert_locked((uintptr_t)q, len))
+	if (!insert_locked((uintptr_t)q, len, len))
 		KS_BUG_ON(1);
 	ks_unlock(&vm_lock);
 	/* a buffer grown while it is written through: huge pages from here */
@@ -485,7 +490,7 @@ void ks__vmalloc_leaks(void)
 	ks_lock(&vm_lock);
 	for (size_t i = 0; i < table_size; i++)
 		if (table[i].addr)
-			ks__debug_leak_note_block(table[i].caller, table[i].len);
+			ks__debug_leak_note_block(table[i].caller, table[i].usable);
 	ks_unlock(&vm_lock);
 }
 

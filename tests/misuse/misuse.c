@@ -254,9 +254,10 @@ static void c_redzone(void *arg)
 	free(p);
 }
 
-/* Page-path blocks have a red zone after the bytes asked for under
- * debug: an overflow of 1 byte past 40000 and of 32 past 64 KiB. */
-static void large_overflow(size_t n, size_t by)
+/* Page-path and vmalloc-path blocks have red zones before and after the
+ * bytes asked for under debug: overflows and underflows of 1 and 32
+ * bytes at 40000 B, 64 KiB, 5 MiB and 8 MiB. */
+static void large_damage(size_t n, long by)
 {
 	char *p = malloc(n);
 
@@ -264,9 +265,24 @@ static void large_overflow(size_t n, size_t by)
 	sh->ptr = (uintptr_t)p;
 	strcpy(sh->cache[0], "none");
 	sink = p;
-	memset((char *)sink + n, 'x', by);
+	if (by > 0)
+		memset((char *)sink + n, 'x', (size_t)by);
+	else
+		memset((char *)sink + by, 'x', (size_t)-by);
 	free(p);
 }
+
+static void large_overflow(size_t n, size_t by)
+{
+	large_damage(n, (long)by);
+}
+
+static void c_large_underflow_1(void *arg) { (void)arg; large_damage(40000, -1); }
+static void c_large_underflow_32(void *arg) { (void)arg; large_damage(65536, -32); }
+static void c_vmalloc_overflow_1(void *arg) { (void)arg; large_damage(5 << 20, 1); }
+static void c_vmalloc_overflow_32(void *arg) { (void)arg; large_damage(8 << 20, 32); }
+static void c_vmalloc_underflow_1(void *arg) { (void)arg; large_damage(5 << 20, -1); }
+static void c_vmalloc_underflow_32(void *arg) { (void)arg; large_damage(8 << 20, -32); }
 
 static void c_large_overflow_1(void *arg)
 {
@@ -392,6 +408,62 @@ static HARNESS_UNUSED void t_large_overflow_32(void)
 {
 	expect_line(c_large_overflow_32, "red zone overwritten");
 }
+static HARNESS_UNUSED void t_large_underflows(void)
+{
+	expect_line(c_large_underflow_1, "red zone overwritten");
+	expect_line(c_large_underflow_32, "red zone overwritten");
+}
+/* Zero-size blocks under debug: distinct addresses where any access
+ * faults; a second free is a double free. */
+static void c_zero_read(void *arg)
+{
+	char *volatile p = malloc(0);
+
+	(void)arg;
+	sink = p;
+	sh->ptr = (uintptr_t)p[0];         /* faults here */
+}
+
+static void c_zero_double_free(void *arg)
+{
+	void *volatile p = malloc(0);
+
+	(void)arg;
+	sh->ptr = (uintptr_t)p;
+	strcpy(sh->cache[0], "zero-size");
+	free(p);
+	free(p);
+}
+
+static HARNESS_UNUSED void t_zero_size(void)
+{
+	struct harness_child ch;
+	char how[64];
+	void *volatile a = malloc(0), *volatile b = malloc(0), *volatile c = calloc(0, 4);
+
+	CHECK(a && b && c && a != b && b != c && a != c);
+	CHECK_EQ(malloc_usable_size(a), 0);
+	a = realloc(a, 24);                /* grows from empty, as vectors do */
+	REQUIRE(a != NULL);
+	memset(a, 1, 24);
+	free(a);
+	free(b);
+	free(c);
+	if (!harness_run_child(c_zero_read, NULL, 60, &ch))
+		HARD_ERROR("cannot run the child");
+	CHECK_MSG(WIFSIGNALED(ch.status) && WTERMSIG(ch.status) == SIGSEGV,
+	          "a read of a zero-size block should fault but %s",
+	          harness_child_end(&ch, how, sizeof(how)));
+	expect_line(c_zero_double_free, "double free");
+}
+
+static HARNESS_UNUSED void t_vmalloc_redzones(void)
+{
+	expect_line(c_vmalloc_overflow_1, "red zone overwritten");
+	expect_line(c_vmalloc_overflow_32, "red zone overwritten");
+	expect_line(c_vmalloc_underflow_1, "red zone overwritten");
+	expect_line(c_vmalloc_underflow_32, "red zone overwritten");
+}
 static HARNESS_UNUSED void t_cross_cache(void) { expect_line(c_cross_cache, "invalid free"); }
 
 /* Correct use under the same options aborts nothing and reports nothing. */
@@ -409,6 +481,22 @@ static void c_clean(void *arg)
 		free(p);
 		p = memalign(64, n);
 		memset(p, 4, n);
+		free(p);
+	}
+	/* the vmalloc path: grown, shrunk, aligned */
+	for (size_t n = 5 << 20; n <= (9 << 20); n += 4 << 20) {
+		char *p = malloc(n);
+
+		memset(p, 5, n);
+		p = realloc(p, n + 5000);
+		memset(p, 6, n + 5000);
+		p = realloc(p, n / 2);
+		memset(p, 7, n / 2);
+		free(p);
+		p = memalign(4096, n);
+		memset(p, 8, n);
+		free(p);
+		p = calloc(1, n);
 		free(p);
 	}
 }
@@ -440,6 +528,9 @@ static const struct harness_case cases[] = {
 	{ "redzone", t_redzone },
 	{ "large_overflow_1", t_large_overflow_1 },
 	{ "large_overflow_32", t_large_overflow_32 },
+	{ "large_underflows", t_large_underflows },
+	{ "vmalloc_redzones", t_vmalloc_redzones },
+	{ "zero_size", t_zero_size },
 	{ "use_after_free", t_use_after_free },
 	{ "cross_cache", t_cross_cache },
 #else
