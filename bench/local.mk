@@ -61,6 +61,7 @@ bench_gbench_micro_kslab_SOURCES = $(BENCH_GBENCH_SRC)
 bench_gbench_micro_kslab_CPPFLAGS = $(AM_CPPFLAGS) -DKSB_WITH_KSLAB
 bench_gbench_micro_kslab_LDADD = libkslab.la -lbenchmark -lpthread
 
+EXTRA_DIST += bench/misuse/matrix.sh bench/misuse/misuse-cases.c
 EXTRA_DIST += bench/compare.sh bench/callgrind.sh bench/scaling.sh bench/lib.sh bench/report.py \
 	bench/glibc-malloc.c bench/README.md \
 	bench/real/python-workload.py bench/real/python-growth.py bench/real/programs.sh \

@@ -43,6 +43,7 @@ size_t ks__trim(void)
 
 	ks__mag_drain_depots();
 	ks__slab_quarantine_flush(NULL);
+	ks__kmalloc_quarantine_flush();
 	ks_lock(&ks__slab_caches_lock);
 	ks_list_for_each(pos, &ks__slab_caches)
 		released += ks__slab_shrink(ks_list_entry(pos, struct ks_slab_cache, link));

@@ -203,18 +203,103 @@ static unsigned char *vm_rz_base(const void *p, size_t *size)
 	return base;
 }
 
-static bool vm_rz_free(void *p)
+/* Under poison (and debug), a freed page-path or vmalloc block is made
+ * inaccessible and waits out the next KS_LARGE_QUARANTINE such frees
+ * before its memory goes back, so a read or write through a stale
+ * pointer faults where it happens (the slab caches' poison can only tell
+ * of a write, later).  The queue is a ring of tagged pointers (bit 0: a
+ * vmalloc block), each slot taken with one atomic exchange: the block it
+ * held is the taker's to give back. */
+#define KS_LARGE_QUARANTINE 16
+static uintptr_t large_quarantine[KS_LARGE_QUARANTINE];
+static unsigned large_quarantine_next;
+
+static bool large_quarantined(void)
+{
+	return ks__opt.poison;
+}
+
+static void large_free(struct ks_page *pg);
+static void vm_release(uintptr_t tagged);
+
+static void quarantine_release(uintptr_t tagged)
+{
+	if (tagged & 1) {
+		vm_release(tagged);
+	} else if (tagged) {
+		struct ks_page *pg = ks_virt_to_page((void *)tagged);
+		ks__os_protect(ks_page_address(pg), pg->nr_pages << KS_PAGE_SHIFT, true);
+		large_free(pg);
+	}
+}
+
+/* A second free of a block still in the quarantine: reported before its
+ * inaccessible memory is touched. */
+static void quarantine_check(uintptr_t tagged)
+{
+	for (unsigned i = 0; i < KS_LARGE_QUARANTINE; i++)
+		if (__atomic_load_n(&large_quarantine[i], __ATOMIC_RELAXED) == tagged)
+			ks__report(KS_ERR_DOUBLE_FREE, (void *)(tagged & ~(uintptr_t)1), NULL);
+}
+
+static void quarantine_put(uintptr_t tagged)
+{
+	unsigned slot = __atomic_fetch_add(&large_quarantine_next, 1, __ATOMIC_RELAXED);
+
+	quarantine_release(__atomic_exchange_n(&large_quarantine[slot % KS_LARGE_QUARANTINE],
+					       tagged, __ATOMIC_ACQ_REL));
+}
+
+void ks__kmalloc_quarantine_flush(void)
+{
+	for (unsigned i = 0; i < KS_LARGE_QUARANTINE; i++)
+		quarantine_release(__atomic_exchange_n(&large_quarantine[i], 0,
+						       __ATOMIC_ACQ_REL));
+}
+
+/* The mapping of vmalloc block P, red-zoned or not, and its length. */
+static unsigned char *vm_mapping(void *p, size_t *len)
+{
+	unsigned char *base = (uintptr_t)p % ks__os_page_size == KS_LARGE_HEAD ?
+			      (unsigned char *)p - KS_LARGE_HEAD : p;
+
+	*len = ks__vmalloc_usable(base);
+	return base;
+}
+
+static void vm_release(uintptr_t tagged)
+{
+	size_t len;
+	unsigned char *base = vm_mapping((void *)(tagged & ~(uintptr_t)1), &len);
+
+	ks__os_protect(base, len, true);
+	ks__vmalloc_free(base);
+}
+
+/* Free vmalloc block P (checked if it is red-zoned); false if P is none. */
+static bool vm_free(void *p)
 {
 	size_t size, len;
-	unsigned char *base = vm_rz_base(p, &size);
+	unsigned char *base;
 
-	if (!base)
+	if (large_quarantined())
+		quarantine_check((uintptr_t)p | 1);
+	if (ks__vmalloc_usable(p)) {
+		base = p;
+	} else if ((base = vm_rz_base(p, &size)) != NULL) {
+		len = ks__vmalloc_usable(base);
+		if (!all_red(base + sizeof(size), KS_LARGE_HEAD - sizeof(size)) ||
+		    !all_red(base + KS_LARGE_HEAD + size, len - KS_LARGE_HEAD - size))
+			ks__report(KS_ERR_RED_ZONE, p, NULL);
+	} else {
 		return false;
-	len = ks__vmalloc_usable(base);
-	if (!all_red(base + sizeof(size), KS_LARGE_HEAD - sizeof(size)) ||
-	    !all_red(base + KS_LARGE_HEAD + size, len - KS_LARGE_HEAD - size))
-		ks__report(KS_ERR_RED_ZONE, p, NULL);
-	ks__vmalloc_free(base);
+	}
+	if (large_quarantined()) {
+		ks__os_protect(base, ks__vmalloc_usable(base), false);
+		quarantine_put((uintptr_t)p | 1);
+	} else {
+		ks__vmalloc_free(base);
+	}
 	return true;
 }
 
@@ -284,6 +369,7 @@ static void section_leaks(uintptr_t base, void *arg)
 
 void ks__kmalloc_leaks(void)
 {
+	ks__kmalloc_quarantine_flush();      /* freed blocks are no leaks */
 	ks__arena_for_each(section_leaks, NULL);
 	ks__vmalloc_leaks();
 }
@@ -435,7 +521,7 @@ void ks__kfree(void *p)
 		ks__debug_log(KS_LOG_FREE, p, 0);
 		if (ks__debug_zero_free(p))
 			return;
-		if (!ks__vmalloc_free(p) && !vm_rz_free(p))
+		if (!vm_free(p))
 			invalid_free(p, NULL);
 		return;
 	}
@@ -460,7 +546,15 @@ void ks__kfree(void *p)
 		if (pg->head_delta || (char *)ks_page_address(pg) + pg->s_off != p)
 			invalid_free(p, NULL);
 		ks__debug_log(KS_LOG_FREE, p, pg->nr_pages << KS_PAGE_SHIFT);
-		large_free(pg);
+		if (large_quarantined()) {
+			quarantine_check((uintptr_t)p);
+			if (large_redzone())
+				large_check(pg);
+			ks__os_protect(ks_page_address(pg), pg->nr_pages << KS_PAGE_SHIFT, false);
+			quarantine_put((uintptr_t)p);
+		} else {
+			large_free(pg);
+		}
 		return;
 	case KS_PG_BUDDY:              /* a page given back: freed before */
 		ks__report(KS_ERR_DOUBLE_FREE, p, NULL);
@@ -534,9 +628,13 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 
 	if (!p)
 		return ks__kmalloc(size, gfp);
+	if (large_quarantined())
+		quarantine_check((uintptr_t)p), quarantine_check((uintptr_t)p | 1);  /* freed */
 	old = ks__ksize(p);
 	if (old == 0 && !known_block(p))    /* 0 is also malloc(0) under debug */
 		invalid_free(p, NULL);
+	if (old && ks_is_ours(p) && ks_free_keyed(p))
+		ks__free_check(p);      /* realloc frees it: a freed one is freed twice */
 	if (ks_is_ours(p)) {
 		struct ks_page *pg = ks_virt_to_page(p);
 		if (pg->kind == KS_PG_SLAB && !pg->cache->debug &&

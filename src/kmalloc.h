@@ -42,6 +42,8 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp);
 void ks__kfree(void *p);
 /* KSLAB_OPTIONS=leaks: note the live page-path and vmalloc blocks. */
 void ks__kmalloc_leaks(void);
+/* Give back the freed large blocks the poison quarantine holds. */
+void ks__kmalloc_quarantine_flush(void);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);

@@ -156,6 +156,13 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 	return p;
 }
 
+void ks__os_protect(void *addr, size_t len, bool access)
+{
+	if (mprotect(addr, ks_align_up(len, ks__os_page_size),
+		     access ? PROT_READ | PROT_WRITE : PROT_NONE) != 0)
+		ks__panic(__FILE__, __LINE__, "mprotect of a quarantined block failed");
+}
+
 void *ks__os_map_none(size_t len)
 {
 	void *p;

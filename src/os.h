@@ -14,6 +14,8 @@ void ks__os_unmap(void *addr, size_t len);
 /* LEN bytes of address space that no access may touch (PROT_NONE, no
  * memory behind it); NULL if the kernel says no. */
 void *ks__os_map_none(size_t len);
+/* Make [ADDR, ADDR + LEN) inaccessible, or accessible again. */
+void ks__os_protect(void *addr, size_t len, bool access);
 /* Resize a mapping, moving it if it must; NULL (errno set) on failure. */
 void *ks__os_remap(void *addr, size_t old_len, size_t new_len, bool may_move);
 /* Hand pages back to the OS; the range is shrunk to whole OS pages.

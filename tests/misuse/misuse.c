@@ -38,13 +38,13 @@ static struct shared *sh;
 
 static void *volatile sink;   /* keeps the compiler from reasoning */
 
-static void expect_line(void (*fn)(void *), const char *what)
+static void expect_line_arg(void (*fn)(void *), void *arg, const char *what)
 {
 	struct harness_child ch;
 	char how[64];
 
 	memset(sh, 0, sizeof(*sh));
-	if (!harness_run_child(fn, NULL, 60, &ch))
+	if (!harness_run_child(fn, arg, 60, &ch))
 		HARD_ERROR("cannot run the child");
 	CHECK_MSG(ch.aborted, "%s: child should die by SIGABRT but %s", what,
 	          harness_child_end(&ch, how, sizeof(how)));
@@ -130,6 +130,26 @@ static void c_double_free(void *arg)
 	free(p);
 	sink = p;
 	free(sink);
+}
+
+static void expect_line(void (*fn)(void *), const char *what)
+{
+	expect_line_arg(fn, NULL, what);
+}
+
+/* realloc of a freed block frees it a second time */
+static void c_realloc_freed(void *arg)
+{
+	char *p = malloc(40);
+
+	(void)arg;
+	memset(p, 1, 40);
+	sh->ptr = (uintptr_t)p;
+	sh->kmalloc_lo = 40;
+	sh->kmalloc_hi = 64;
+	free(p);
+	sink = p;
+	sink = realloc(sink, 100);
 }
 
 /* The double frees of glibc's tests, each with its block of 40 bytes; a
@@ -339,6 +359,7 @@ static HARNESS_UNUSED void c_cross_cache(void *arg)
  * The cases
  * ------------------------------------------------------------------------ */
 static HARNESS_UNUSED void t_double_free(void) { expect_line(c_double_free, "double free"); }
+static HARNESS_UNUSED void t_realloc_freed(void) { expect_line(c_realloc_freed, "double free"); }
 static HARNESS_UNUSED void t_free_stack(void) { expect_line(c_free_stack, "invalid free"); }
 static HARNESS_UNUSED void t_free_interior(void)
 {
@@ -457,6 +478,47 @@ static HARNESS_UNUSED void t_zero_size(void)
 	expect_line(c_zero_double_free, "double free");
 }
 
+/* Freed page-path and vmalloc blocks are inaccessible for a while under
+ * debug: a write after free faults, a second free is reported. */
+static void c_large_write_after_free(void *arg)
+{
+	size_t n = (size_t)(uintptr_t)arg;
+	char *volatile p = malloc(n);
+
+	memset(p, 1, n);
+	free(p);
+	p[n / 2] = 'x';                    /* faults here */
+}
+
+static void c_large_double_free(void *arg)
+{
+	size_t n = (size_t)(uintptr_t)arg;
+	void *volatile p = malloc(n);
+
+	sh->ptr = (uintptr_t)p;
+	strcpy(sh->cache[0], "none");
+	free(p);
+	free(p);
+}
+
+static HARNESS_UNUSED void t_large_after_free(void)
+{
+	static const size_t sizes[] = { 40000, 256 << 10, 6 << 20 };
+	struct harness_child ch;
+	char how[64];
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!harness_run_child(c_large_write_after_free, (void *)(uintptr_t)sizes[i],
+		                       60, &ch))
+			HARD_ERROR("cannot run the child");
+		CHECK_MSG(WIFSIGNALED(ch.status) && WTERMSIG(ch.status) == SIGSEGV,
+		          "a write into a freed block of %zu should fault but %s", sizes[i],
+		          harness_child_end(&ch, how, sizeof(how)));
+	}
+	expect_line_arg(c_large_double_free, (void *)(uintptr_t)(256 << 10), "double free");
+	expect_line_arg(c_large_double_free, (void *)(uintptr_t)(6 << 20), "double free");
+}
+
 static HARNESS_UNUSED void t_vmalloc_redzones(void)
 {
 	expect_line(c_vmalloc_overflow_1, "red zone overwritten");
@@ -515,6 +577,7 @@ static HARNESS_UNUSED void t_clean(void)
 
 static const struct harness_case cases[] = {
 	{ "double_free", t_double_free },
+	{ "realloc_freed", t_realloc_freed },
 	{ "double_free_interleaved", t_double_free_interleaved },
 	{ "double_free_delayed", t_double_free_delayed },
 	{ "double_free_after_reuse", t_double_free_after_reuse },
@@ -531,6 +594,7 @@ static const struct harness_case cases[] = {
 	{ "large_underflows", t_large_underflows },
 	{ "vmalloc_redzones", t_vmalloc_redzones },
 	{ "zero_size", t_zero_size },
+	{ "large_after_free", t_large_after_free },
 	{ "use_after_free", t_use_after_free },
 	{ "cross_cache", t_cross_cache },
 #else
