@@ -86,6 +86,8 @@ ks_export ks_cache_t *ks_cache_create(const char *name, size_t size, size_t alig
 		errno = EINVAL;
 		goto fail;
 	}
+	if (ks__on_memcheck)             /* free pointers outside the objects */
+		flags |= KS_CACHE_TRACK;
 	c = ks__mag_cache_new();
 	if (!c)
 		goto fail;

@@ -94,8 +94,20 @@ void ks__debug_fork_child(void)
 	tls_tid = 0;
 }
 
+bool ks__on_memcheck;
+
 void ks__debug_init(void)
 {
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	char probe = 0, vbits;
+
+	/* memcheck answers this request; other tools (callgrind measures the
+	 * fast path) and no valgrind at all answer 0 */
+	if (RUNNING_ON_VALGRIND && VALGRIND_GET_VBITS(&probe, &vbits, 1) == 1) {
+		ks__on_memcheck = true;
+		ks__opt.poison = ks__opt.redzone = ks__opt.debug = false;  /* memcheck's job */
+	}
+#endif
 	ks__debug_tracking = ks__opt.track;
 	if (ks__opt.log) {
 		log_ring = ks__os_map(ks__opt.log * sizeof(*log_ring), 0, false);
@@ -290,6 +302,9 @@ void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req)
 	if (sc->flags & KS_CACHE_RED_ZONE)
 		memset(obj + req, KS_RED_ACTIVE, n - req);
 	*track_word(sc, slot) = ((uint64_t)req << 8) | KS_TRACK_ALLOC;
+	/* the free pointer is dead now: a stale one would make the next
+	 * object look reachable to memcheck's leak check */
+	*(void **)((char *)slot + sc->meta_offset) = NULL;
 	if (sc->flags & KS_CACHE_TRACK) {
 		struct track *t = track_of(sc, slot);
 		t->alloc_caller = ks__tls_caller;

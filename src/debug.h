@@ -25,6 +25,47 @@ enum ks_err {
 void ks__report(enum ks_err err, const void *ptr, const char *cache) ks_cold
 	__attribute__((noreturn));
 
+/* Memcheck.  Under valgrind's memcheck (found at boot) every block kslab
+ * hands out is described to it as a heap block (client requests), so
+ * memcheck's leak, use-after-free and uninitialised-read reports cover
+ * kslab's malloc and object caches: the caches then keep their free
+ * pointers outside the objects (the debug layout), blocks are copied
+ * rather than resized in place, and pages the page allocator hands out
+ * are made addressable again.  Elsewhere these are a load and a branch on
+ * the slow paths only. */
+extern bool ks__on_memcheck;
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#define ks_vg_alloc(p, n, zeroed) ks_vg_alloc_in((p), (n), (n), (zeroed))
+/* ... a block of N bytes in a slot of ROOM: the rest of the slot is
+ * made inaccessible, so that memcheck sees an overflow into it */
+#define ks_vg_alloc_in(p, n, room, zeroed)                                   \
+	do {                                                                 \
+		if (ks_unlikely(ks__on_memcheck)) {                          \
+			VALGRIND_MALLOCLIKE_BLOCK((p), (n), 0, (zeroed));    \
+			if ((room) > (n))                                    \
+				(void)VALGRIND_MAKE_MEM_NOACCESS(            \
+					(char *)(p) + (n), (room) - (n));    \
+		}                                                            \
+	} while (0)
+#define ks_vg_free(p)                                                        \
+	do {                                                                 \
+		if (ks_unlikely(ks__on_memcheck))                            \
+			VALGRIND_FREELIKE_BLOCK((p), 0);                     \
+	} while (0)
+/* memory kslab takes back for itself: accessible, as it is */
+#define ks_vg_addressable(p, n)                                              \
+	do {                                                                 \
+		if (ks_unlikely(ks__on_memcheck))                            \
+			(void)VALGRIND_MAKE_MEM_DEFINED((p), (n));           \
+	} while (0)
+#else
+#define ks_vg_alloc(p, n, zeroed) do { (void)(p); } while (0)
+#define ks_vg_alloc_in(p, n, room, zeroed) do { (void)(p); } while (0)
+#define ks_vg_free(p) do { (void)(p); } while (0)
+#define ks_vg_addressable(p, n) do { (void)(p); } while (0)
+#endif
+
 /* Owner tracking (KSLAB_OPTIONS=track, log, leaks, debug).  The public
  * entry points note their caller (the return address into the program)
  * in a thread variable before they go down; the debug paths read it. */

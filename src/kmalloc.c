@@ -74,7 +74,7 @@ void ks__kmalloc_init(void)
 		flags |= KS_CACHE_POISON;
 	if (ks__opt.redzone)
 		flags |= KS_CACHE_RED_ZONE;
-	if (ks__opt.track)
+	if (ks__opt.track || ks__on_memcheck)
 		flags |= KS_CACHE_TRACK;
 	if (!flags)
 		flags = KS_CACHE_FREE_KEY;
@@ -141,6 +141,7 @@ static void *large_alloc(size_t size, unsigned align_order, size_t head, ks_gfp_
 	pg->s_off = 0;
 	if (ks__debug_tracking)
 		pg->caller = ks__tls_caller;
+	ks_vg_alloc_in(p, size, nr << KS_PAGE_SHIFT, gfp & KS_GFP_ZERO);
 	if (large_redzone()) {
 		if (want == size)
 			head = 0;
@@ -294,6 +295,7 @@ static bool vm_free(void *p)
 	} else {
 		return false;
 	}
+	ks_vg_free(p);
 	if (large_quarantined()) {
 		ks__os_protect(base, ks__vmalloc_usable(base), false);
 		quarantine_put((uintptr_t)p | 1);
@@ -309,6 +311,7 @@ static void large_free(struct ks_page *pg)
 
 	if (large_redzone())
 		large_check(pg);
+	ks_vg_free((char *)ks_page_address(pg) + pg->s_off);
 	__atomic_sub_fetch(&large_pages, nr, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&large_count, 1, __ATOMIC_RELAXED);
 	ks__pages_free_exact(pg, nr);
@@ -407,8 +410,8 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 		p = NULL;
 	else if (large_redzone())
 		p = vm_rz_alloc(size, gfp & KS_GFP_ZERO);
-	else
-		p = ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO);
+	else if ((p = ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO)) != NULL)
+		ks_vg_alloc(p, size, gfp & KS_GFP_ZERO);
 	if (size > KS_SLAB_MAX && p)         /* slab objects: debug.c logs them */
 		ks__debug_log(KS_LOG_ALLOC, p, size);
 	if (!p) {
@@ -470,8 +473,9 @@ void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp)
 		p = large_alloc(size ? size : 1, order, head_zone(align), gfp);
 	} else if (align <= KS_LARGE_HEAD && large_redzone()) {
 		p = vm_rz_alloc(size, gfp & KS_GFP_ZERO);
-	} else if (!(gfp & KS_GFP_DMA32)) {
-		p = ks__vmalloc_alloc(size ? size : 1, align, gfp & KS_GFP_ZERO);
+	} else if (!(gfp & KS_GFP_DMA32) &&
+		   (p = ks__vmalloc_alloc(size ? size : 1, align, gfp & KS_GFP_ZERO)) != NULL) {
+		ks_vg_alloc(p, size ? size : 1, gfp & KS_GFP_ZERO);
 	}
 	if (!p)
 		errno = ENOMEM;
@@ -640,11 +644,13 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 		if (pg->kind == KS_PG_SLAB && !pg->cache->debug &&
 		    size <= old && size > old / 2)
 			return p;
-		if (pg->kind == KS_PG_LARGE && !large_redzone() && large_resize(pg, size)) {
+		if (pg->kind == KS_PG_LARGE && !large_redzone() && !ks__on_memcheck &&
+		    large_resize(pg, size)) {
 			ks__debug_log(KS_LOG_REALLOC, p, size);
 			return p;
 		}
-	} else if (size > KS_PAGE_PATH_MAX && old && old == ks__vmalloc_usable(p) &&
+	} else if (size > KS_PAGE_PATH_MAX && old && !ks__on_memcheck &&
+		   old == ks__vmalloc_usable(p) &&
 		   (q = ks__vmalloc_realloc(p, size))) {
 		ks__debug_log(KS_LOG_REALLOC, q, size);
 		return q;                  /* else mremap said no: copy */

@@ -40,6 +40,7 @@
 #include "arena.h"
 #include "os.h"
 #include "options.h"
+#include "debug.h"
 #include <errno.h>
 #include <string.h>
 
@@ -102,6 +103,7 @@ static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
 		errno = ENOMEM;
 		return NULL;
 	}
+	ks_vg_addressable(ks_page_address(pg), KS_PAGE_SIZE * keep);
 	if ((gfp & KS_GFP_ZERO) && !(pg->flags & KS_PF_CLEAN))
 		memset(ks_page_address(pg), 0, KS_PAGE_SIZE * keep);
 	pg->flags = 0;                 /* in use: no longer known to be zero */

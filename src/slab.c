@@ -792,6 +792,8 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 		return NULL;
 	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
 	ks_unlock(&nd->lock);
+	ks_vg_alloc_in((char *)slot + sc->offset, req, sc->meta_offset - sc->offset,
+		       (gfp & KS_GFP_ZERO) || sc->ctor);
 	if (gfp & KS_GFP_ZERO)
 		memset((char *)slot + sc->offset, 0, req);
 	return (char *)slot + sc->offset;
@@ -904,6 +906,7 @@ void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 	ks_lock(&nd->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
 	ks_unlock(&nd->lock);
+	ks_vg_free(obj);
 	quarantine_add(sc, obj);
 }
 

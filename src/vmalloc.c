@@ -354,6 +354,7 @@ static void *lazy_reuse(size_t *len, bool zero)
 		ks__os_unmap((void *)a.addr, a.len);
 		return NULL;
 	}
+	ks_vg_addressable(p, a.len > want ? a.len : want);
 	if (zero)                          /* the part that was there before */
 		memset(p, 0, a.len < want ? a.len : want);
 	*len = a.len > want ? a.len : want;

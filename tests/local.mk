@@ -100,6 +100,15 @@ tests_integration_track_target_CFLAGS = $(kstest_cflags)
 TESTS += tests/integration/track.sh
 EXTRA_DIST += tests/integration/track.sh
 
+# valgrind's memcheck sees kslab's blocks (client requests)
+check_PROGRAMS += tests/integration/memcheck_target
+tests_integration_memcheck_target_SOURCES = tests/integration/memcheck_target.c
+tests_integration_memcheck_target_CFLAGS = $(kstest_cflags)
+tests_integration_memcheck_target_LDADD = $(kstest_linked_libs)
+tests_integration_memcheck_target_LDFLAGS = $(kstest_linked_ldflags)
+TESTS += tests/integration/memcheck.sh
+EXTRA_DIST += tests/integration/memcheck.sh
+
 # make install DESTDIR=..., then a program built with pkg-config against
 # the installed copy, and kslab run from the installed tree
 TESTS += tests/integration/install.sh

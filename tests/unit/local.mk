@@ -26,3 +26,17 @@ tests_unit_test_options_LDADD = $(KS_UNIT_LDADD)
 # the layer table of src/internal.h against the objects' symbols (nm)
 TESTS += tests/unit/layers.sh
 EXTRA_DIST += tests/unit/layers.sh
+
+# make check-valgrind: every unit test under valgrind's memcheck (the
+# object caches and kmalloc describe their blocks to it; debug.h), each
+# case in its child as usual; a memcheck error fails the test.
+KS_MEMCHECK = valgrind -q --error-exitcode=99 --leak-check=no
+check-valgrind: $(KS_UNIT_TESTS)
+	@command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed"; exit 1; }
+	@fail=0; for t in $(KS_UNIT_TESTS); do \
+	  if KSLAB_OPTIONS=nodes=3 $(KS_MEMCHECK) ./$$t >$$t.memcheck.log 2>&1; then \
+	    echo "PASS: $$t (memcheck)"; \
+	  else echo "FAIL: $$t (memcheck; see $$t.memcheck.log)"; fail=1; fi; \
+	done; exit $$fail
+.PHONY: check-valgrind
+CLEANFILES += tests/unit/*.memcheck.log
