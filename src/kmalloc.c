@@ -319,7 +319,7 @@ static void large_free(struct ks_page *pg)
 
 /* The dma-kmalloc cache of class CLS, made if it is the first call that
  * needs it; NULL if it cannot be made. */
-static struct ks_cache *dma_cache(unsigned cls)
+static ks_noinline struct ks_cache *dma_cache(unsigned cls)
 {
 	struct ks_cache *c = __atomic_load_n(&dma_caches[cls], __ATOMIC_ACQUIRE);
 	struct ks_cache *none = NULL;
@@ -377,7 +377,7 @@ void ks__kmalloc_leaks(void)
 	ks__vmalloc_leaks();
 }
 
-static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
+static inline void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 {
 	struct ks_cache *c = &ks__kmalloc_caches[cls];
 	void *p;
@@ -392,7 +392,32 @@ static void *class_alloc(unsigned cls, size_t size, ks_gfp_t gfp)
 	return p;
 }
 
+static ks_noinline void *kmalloc_other(size_t size, ks_gfp_t gfp);
+
+static ks_cold void *alloc_failed(size_t size, ks_gfp_t gfp)
+{
+	errno = ENOMEM;
+	if (ks__opt.verbose && !(gfp & KS_GFP_NOWARN))
+		ks__dprintf(2, "kslab: allocation of %zu bytes failed\n", size);
+	return NULL;
+}
+
 void *ks__kmalloc(size_t size, ks_gfp_t gfp)
+{
+	void *p;
+
+	/* the common case first: a class of the kmalloc caches */
+	if (ks_likely(size - 1 < KS_SLAB_MAX && !(gfp & (KS_GFP_ATOMIC | KS_GFP_DMA32)))) {
+		if ((p = class_alloc(ks_size_class(size), size, gfp)) != NULL)
+			return p;
+		return alloc_failed(size, gfp);
+	}
+	return kmalloc_other(size, gfp);
+}
+
+/* ... and the rest: zero bytes, KS_GFP_ATOMIC, DMA32, the page path and
+ * the vmalloc path. */
+static void *kmalloc_other(size_t size, ks_gfp_t gfp)
 {
 	void *p;
 
@@ -412,13 +437,10 @@ void *ks__kmalloc(size_t size, ks_gfp_t gfp)
 		p = vm_rz_alloc(size, gfp & KS_GFP_ZERO);
 	else if ((p = ks__vmalloc_alloc(size, 0, gfp & KS_GFP_ZERO)) != NULL)
 		ks_vg_alloc(p, size, gfp & KS_GFP_ZERO);
-	if (size > KS_SLAB_MAX && p)         /* slab objects: debug.c logs them */
+	if (!p)
+		return alloc_failed(size, gfp);
+	if (size > KS_SLAB_MAX)              /* slab objects: debug.c logs them */
 		ks__debug_log(KS_LOG_ALLOC, p, size);
-	if (!p) {
-		errno = ENOMEM;
-		if (ks__opt.verbose && !(gfp & KS_GFP_NOWARN))
-			ks__dprintf(2, "kslab: allocation of %zu bytes failed\n", size);
-	}
 	return p;
 }
 

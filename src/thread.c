@@ -141,15 +141,14 @@ static void ext_free(struct ks_cpu_cache *ext, size_t nr_ext)
 		ks__pages_free_exact(ks_virt_to_page(ext), ext_nr_pages(nr_ext));
 }
 
-struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
+/* TC's array grown to hold C's entry (rare: once per page of ids). */
+static ks_noinline struct ks_cpu_cache *ext_grow(struct ks_tcache *tc, struct ks_cache *c)
 {
-	struct ks_cpu_cache *ext, *old, *cc = ks_cpu_cache_of(tc, c);
+	struct ks_cpu_cache *ext, *old;
 	size_t old_n;
 	size_t i = c->id - KS_NR_CLASSES, n;
 	struct ks_page *pg;
 
-	if (cc)
-		return cc;
 	n = ks_align_up((i + 1) * sizeof(*ext), KS_PAGE_SIZE) / sizeof(*ext);
 	if (ext_nr_pages(n) > (1ul << KS_MAX_ORDER))
 		return NULL;
@@ -170,6 +169,13 @@ struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache 
 	ks_unlock(&ks__threads_lock);
 	ext_free(old, old_n);
 	return &tc->ext[i];
+}
+
+struct ks_cpu_cache *ks__thread_cpu_cache(struct ks_tcache *tc, struct ks_cache *c)
+{
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(tc, c);
+
+	return ks_likely(cc != NULL) ? cc : ext_grow(tc, c);
 }
 
 struct ks_tcache *ks__thread_get(void)
