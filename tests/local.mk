@@ -207,6 +207,7 @@ TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug
 
 # --- unit: one per layer (rules in their own fragment) ----------------------
 include tests/unit/local.mk
+include tests/fuzz/local.mk
 
 # --- C++ operator new/delete (issue 4) --------------------------------------
 if KS_CXX
