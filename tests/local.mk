@@ -121,6 +121,9 @@ tests_integration_api_jemalloc_CFLAGS = $(kstest_cflags)
 tests_integration_api_jemalloc_LDADD = $(kstest_linked_libs)
 tests_integration_api_jemalloc_LDFLAGS = $(kstest_linked_ldflags)
 TESTS += tests/integration/api_jemalloc
+# a program linked with -ljemalloc, kslab preloaded
+TESTS += tests/integration/jemalloc-preload.sh
+EXTRA_DIST += tests/integration/jemalloc-preload.sh
 
 # the kslab command: info and top on a running process and its fork child,
 # and run
