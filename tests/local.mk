@@ -209,6 +209,14 @@ tests_misuse_misuse_nodebug_LDFLAGS = $(kstest_linked_ldflags)
 TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug
 
 # --- unit: one per layer (rules in their own fragment) ----------------------
+# the core and the unit tests under ASan+UBSan and TSan (sanitize/)
+TESTS += tests/sanitizers.sh
+EXTRA_DIST += tests/sanitizers.sh
+clean-local: clean-sanitize
+clean-sanitize:
+	rm -rf sanitize
+.PHONY: clean-sanitize
+
 include tests/unit/local.mk
 include tests/fuzz/local.mk
 
