@@ -140,7 +140,17 @@ check_PROGRAMS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/thread_churn tests/stress/thread_churn-preload \
 	tests/stress/fork_threads tests/stress/fork_threads-preload \
 	tests/stress/soak tests/stress/soak-preload \
-	tests/stress/atomic_signal tests/stress/atomic_signal-preload
+	tests/stress/atomic_signal tests/stress/atomic_signal-preload \
+	tests/stress/hostile tests/stress/hostile-preload
+
+tests_stress_hostile_SOURCES = tests/stress/hostile.c
+tests_stress_hostile_CFLAGS = $(kstest_cflags)
+tests_stress_hostile_LDADD = $(kstest_linked_libs)
+tests_stress_hostile_LDFLAGS = $(kstest_linked_ldflags)
+tests_stress_hostile_preload_SOURCES = tests/stress/hostile.c
+tests_stress_hostile_preload_CPPFLAGS = $(kstest_preload_cppflags)
+tests_stress_hostile_preload_CFLAGS = $(kstest_cflags)
+tests_stress_hostile_preload_LDFLAGS = $(kstest_preload_ldflags)
 
 tests_stress_xfree_SOURCES = tests/stress/xfree.c
 tests_stress_xfree_CFLAGS = $(kstest_cflags)
@@ -191,7 +201,8 @@ TESTS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/thread_churn tests/stress/thread_churn-preload \
 	tests/stress/fork_threads tests/stress/fork_threads-preload \
 	tests/stress/soak tests/stress/soak-preload \
-	tests/stress/atomic_signal tests/stress/atomic_signal-preload
+	tests/stress/atomic_signal tests/stress/atomic_signal-preload \
+	tests/stress/hostile tests/stress/hostile-preload
 
 # --- misuse: the one-line reports -------------------------------------------
 check_PROGRAMS += tests/misuse/misuse tests/misuse/misuse-nodebug
