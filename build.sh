@@ -28,7 +28,7 @@ CHECK_TIMEOUT=${CHECK_TIMEOUT:-660}
 export DEBIAN_FRONTEND=noninteractive
 
 BASE_PKGS=(autoconf automake libtool pkg-config make gcc g++ libc6-dev python3)
-TEST_PKGS=(sqlite3 perl git gcc python3 bash valgrind clang libjemalloc-dev)
+TEST_PKGS=(sqlite3 perl git gcc python3 bash valgrind clang libjemalloc-dev libpython3.11-testsuite redis-server redis-tools)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }

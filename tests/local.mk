@@ -220,6 +220,14 @@ tests_misuse_misuse_nodebug_LDFLAGS = $(kstest_linked_ldflags)
 TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug
 
 # --- unit: one per layer (rules in their own fragment) ----------------------
+# other people's test suites and programs with and without kslab:
+# make check runs a slice, make check-compat the whole
+TESTS += tests/compat/fast.sh
+EXTRA_DIST += tests/compat/fast.sh tests/compat/run.sh
+check-compat: all
+	bash $(srcdir)/tests/compat/run.sh --builddir .
+.PHONY: check-compat
+
 # the core and the unit tests under ASan+UBSan and TSan (sanitize/)
 TESTS += tests/sanitizers.sh
 EXTRA_DIST += tests/sanitizers.sh
