@@ -5,7 +5,9 @@
  * PID`), as /proc/slabinfo shows the kernel's.
  *
  * The page is a memory file (memfd_create, named "kslab-live"), mapped
- * shared, made at start-up.  Nothing stays behind in /dev/shm or anywhere
+ * shared, made by the first malloc tick after the process has lived a
+ * second: a short process (a shell utility, a test's child that lists its
+ * own descriptors) never has one, and pays nothing.  Nothing stays behind in /dev/shm or anywhere
  * else: the file lives as long as the process holds its descriptor, and
  * another process finds it as a link to "/memfd:kslab-live" among
  * /proc/PID/fd and opens it through that link (which needs the same access
@@ -26,14 +28,13 @@
  * writing), so a reader keeps only a copy it saw whole.  A process that
  * stops allocating keeps its last snapshot, and the reader shows its age.
  *
- * Start-up costs five system calls (memfd_create, fcntl, close, ftruncate,
- * mmap) and no snapshot: the first comes with the first decay pass, so a
- * short process pays next to nothing, and the page's memory is touched
- * only when written (a few OS pages for the rows of a small program).
+ * Making the page costs five system calls (memfd_create, fcntl, close,
+ * ftruncate, mmap), and its memory is touched only when written (a few
+ * OS pages for the rows of a small program).
  *
  * A forked child must not write its parent's page: it unmaps it, closes
- * the descriptor it inherited, and makes its own.  KSLAB_OPTIONS=live=0
- * makes none.
+ * the descriptor it inherited, and makes its own a second later.
+ * KSLAB_OPTIONS=live=0 makes none.
  */
 #include "internal.h"
 #include "live.h"
@@ -45,6 +46,8 @@
 static struct ks_live_header *page;
 static int page_fd = -1;
 static int writing;
+static uint64_t born_ms;        /* when this process (or fork child) began */
+static int making;              /* one thread makes the page */
 
 static void live_write(void)
 {
@@ -64,27 +67,43 @@ static void live_write(void)
 
 void ks__live_init(void)
 {
-	struct ks_live_header *h;
+	born_ms = ks__clock_ms();
+}
 
-	if (!ks__opt.live || page)
+/* The page, made now (by one thread; the others go on without it). */
+static void live_make(void)
+{
+	struct ks_live_header *h;
+	int fd;
+
+	if (__atomic_exchange_n(&making, 1, __ATOMIC_ACQUIRE))
 		return;
-	h = ks__os_map_memfd(KS_LIVE_NAME, KS_LIVE_SIZE, &page_fd);
-	if (!h)
-		return;
-	h->magic = KS_LIVE_MAGIC;
-	h->version = KS_LIVE_VERSION;
-	h->row_size = sizeof(struct ks_live_row);
-	h->max_rows = (uint32_t)KS_LIVE_MAX_ROWS;
-	h->pid = (int32_t)getpid();
-	page = h;               /* the first snapshot waits for the first tick */
+	h = ks__os_map_memfd(KS_LIVE_NAME, KS_LIVE_SIZE, &fd);
+	if (h) {
+		h->magic = KS_LIVE_MAGIC;
+		h->version = KS_LIVE_VERSION;
+		h->row_size = sizeof(struct ks_live_row);
+		h->max_rows = (uint32_t)KS_LIVE_MAX_ROWS;
+		h->pid = (int32_t)getpid();
+		page_fd = fd;
+		__atomic_store_n(&page, h, __ATOMIC_RELEASE);
+	} else {
+		ks__opt.live = false;   /* no memfd here: do not try again */
+	}
 }
 
 void ks__live_tick(void)
 {
-	struct ks_live_header *h = page;
+	struct ks_live_header *h = __atomic_load_n(&page, __ATOMIC_ACQUIRE);
 
-	if (h && (__atomic_load_n(&h->want, __ATOMIC_RELAXED) ||
-		  ks__clock_ms() - h->updated_ms >= 1000))
+	if (!h) {
+		if (ks__opt.live && ks__clock_ms() - born_ms >= 1000)
+			live_make();
+		if (!(h = __atomic_load_n(&page, __ATOMIC_ACQUIRE)))
+			return;
+	}
+	if (__atomic_load_n(&h->want, __ATOMIC_RELAXED) ||
+	    ks__clock_ms() - h->updated_ms >= 1000)
 		live_write();
 }
 
@@ -95,11 +114,11 @@ void ks__live_exit(void)
 
 void ks__live_fork_child(void)
 {
-	if (!page)
-		return;
-	ks__os_unmap_memfd(page, KS_LIVE_SIZE, page_fd);
+	if (page)
+		ks__os_unmap_memfd(page, KS_LIVE_SIZE, page_fd);
 	page = NULL;
 	page_fd = -1;
 	writing = 0;
+	making = 0;
 	ks__live_init();
 }

@@ -18,7 +18,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 ./tests/integration/live_target 6 >"$dir/out" &
 tgt=$!
-for _ in $(seq 50); do grep -q ready "$dir/out" && break; sleep 0.1; done
+for _ in $(seq 80); do grep -q ready "$dir/out" && break; sleep 0.1; done
 read -r _ parent child <"$dir/out"
 [[ -n ${child:-} ]] || { echo "FAIL: live_target never got ready"; exit 1; }
 

@@ -2,9 +2,12 @@
 /*
  * live_target.c - a process for live-view.sh to look at: it holds 1000
  * objects of a cache named "live-test", forks a child that holds 500 of
- * its own "live-child" cache, prints "ready PARENT CHILD" and then both
- * malloc and free for SECS seconds (so that their malloc ticks write
- * fresh snapshots) before they exit.  Linked with kslab.
+ * its own "live-child" cache, and both malloc and free for a second and a
+ * half (a process gets its live page at its first malloc tick after its
+ * first second; the child's second starts at the fork) before the parent
+ * prints "ready PARENT CHILD"; then both go on for SECS seconds (so that
+ * their malloc ticks write fresh snapshots) before they exit.  Linked
+ * with kslab.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +58,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (child == 0) {
 		hold("live-child", 500);
-		churn(secs);
+		churn(secs + 1.5);
 		_exit(0);
 	}
+	churn(1.6);
 	printf("ready %d %d\n", (int)getpid(), (int)child);
 	fflush(stdout);
 	churn(secs);
