@@ -88,19 +88,8 @@ ks_export ks_cache_t *ks_cache_create(const char *name, size_t size, size_t alig
 	}
 	if (ks__on_memcheck)             /* free pointers outside the objects */
 		flags |= KS_CACHE_TRACK;
-	c = ks__mag_cache_new();
-	if (!c)
-		goto fail;
-	if (ks__slab_cache_init(&c->sc, name, size, align, flags, ctor) != 0) {
-		ks__mag_cache_delete(c);
-		goto fail;
-	}
-	if (ks__mag_cache_init(c, -1) != 0) {
-		ks__slab_cache_fini(&c->sc);
-		ks__mag_cache_delete(c);
-		goto fail;
-	}
-	return c;
+	if ((c = ks__mag_cache_new(name, size, align, flags, ctor)) != NULL)
+		return c;
 fail:
 	if (flags & KS_CACHE_PANIC) {
 		ks__dprintf(2, "kslab: cannot create cache %s\n", name ? name : "(null)");
@@ -136,12 +125,15 @@ ks_export void *ks_cache_alloc(ks_cache_t *c, ks_gfp_t gfp)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (ks_unlikely(gfp & KS_GFP_ATOMIC))
+	/* the fast path of fastpath.h, for a cache named by the caller (an
+	 * ATOMIC request must not even read the thread's magazines) */
+	if (ks_likely(!(gfp & (KS_GFP_ZERO | KS_GFP_ATOMIC)))) {
+		cc = ks_cpu_cache_of(ks__tls_tcache, c);
+		if (ks_likely(cc && cc->cursor != cc->base))
+			return *--cc->cursor;
+	} else if (gfp & KS_GFP_ATOMIC) {
 		return cache_alloc_atomic(c, gfp);
-	/* the fast path of fastpath.h, for a cache named by the caller */
-	cc = ks_cpu_cache_of(ks__tls_tcache, c);
-	if (ks_likely(cc && cc->cursor != cc->base && !(gfp & KS_GFP_ZERO)))
-		return *--cc->cursor;
+	}
 	for (unsigned round = 0;;) {
 		obj = c->sc.debug ? ks__slab_alloc_debug(&c->sc, gfp, c->sc.object_size)
 				  : ks__mag_alloc_slow(c, gfp);
@@ -159,11 +151,12 @@ ks_export void ks_cache_free(ks_cache_t *c, void *obj)
 
 	if (!obj)
 		return;
-	if (c && !ks_is_ours(obj) && ks__reserve_free(obj))
-		return;                              /* a KS_GFP_ATOMIC object */
 	if (!c || !ks_is_ours(obj) || ks_virt_to_page(obj)->kind != KS_PG_SLAB ||
-	    ks_virt_to_page(obj)->cache != &c->sc)
+	    ks_virt_to_page(obj)->cache != &c->sc) {
+		if (c && !ks_is_ours(obj) && ks__reserve_free(obj))
+			return;                      /* a KS_GFP_ATOMIC object */
 		ks__report(KS_ERR_INVALID_FREE, obj, c ? c->sc.name : NULL);
+	}
 	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->limit)) {
 		*cc->cursor++ = obj;
@@ -197,10 +190,6 @@ ks_export int ks_cache_destroy(ks_cache_t *c)
 		errno = EBUSY;
 		return -1;
 	}
-	/* off the magazine layer's list first: the reaper and malloc_trim
-	 * walk it and shrink each cache's slabs, whose nodes go next */
-	ks__mag_cache_fini(c);
-	ks__slab_cache_fini(&c->sc);
 	ks__mag_cache_delete(c);
 	return 0;
 }

@@ -249,6 +249,15 @@ static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
 	return true;
 }
 
+bool ks__debug_zones_intact(const void *base, size_t from, size_t head, size_t size,
+			    size_t end)
+{
+	const unsigned char *b = base;
+
+	return all_bytes(b + from, head - from, KS_RED_ACTIVE) &&
+	       all_bytes(b + head + size, end - head - size, KS_RED_ACTIVE);
+}
+
 static size_t object_area(struct ks_slab_cache *sc)
 {
 	return sc->meta_offset - sc->offset -
@@ -324,9 +333,7 @@ void ks__debug_on_free(struct ks_slab_cache *sc, void *slot, const void *obj)
 	if ((track & 0xff) != KS_TRACK_ALLOC)
 		report_slot(KS_ERR_INVALID_FREE, sc, slot, obj);
 	if ((sc->flags & KS_CACHE_RED_ZONE) &&
-	    (!all_bytes(s, sc->offset, KS_RED_ACTIVE) ||
-	     !all_bytes(s + sc->offset + req, sc->meta_offset - sc->offset - req,
-			KS_RED_ACTIVE)))
+	    !ks__debug_zones_intact(s, 0, sc->offset, req, sc->meta_offset))
 		report_slot(KS_ERR_RED_ZONE, sc, slot, obj);
 	if (poisons(sc))
 		poison_object(sc, s + sc->offset);
@@ -474,14 +481,10 @@ void *ks__debug_zero_alloc(void)
 	start = __atomic_load_n(&z->hint, __ATOMIC_RELAXED) % ZERO_WORDS;
 	for (unsigned i = 0; i < ZERO_WORDS; i++) {
 		unsigned w = (start + i) % ZERO_WORDS;
-		uint64_t used = __atomic_load_n(&z->used[w], __ATOMIC_RELAXED);
-		while (used != ~0ull) {
-			unsigned bit = (unsigned)__builtin_ctzll(~used);
-			if (__atomic_compare_exchange_n(&z->used[w], &used, used | (1ull << bit),
-							true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-				__atomic_store_n(&z->hint, w, __ATOMIC_RELAXED);
-				return z->base + ((size_t)w * 64 + bit) * ZERO_STEP;
-			}
+		int bit = ks_bit_take(&z->used[w], ~0ull);
+		if (bit >= 0) {
+			__atomic_store_n(&z->hint, w, __ATOMIC_RELAXED);
+			return z->base + ((size_t)w * 64 + (unsigned)bit) * ZERO_STEP;
 		}
 	}
 	return NULL;
@@ -489,7 +492,7 @@ void *ks__debug_zero_alloc(void)
 
 /* P's word and bit if P is in the region (a report if it is not on a
  * block's address); NULL if it is not in it. */
-static uint64_t *zero_slot(const void *p, uint64_t *bit)
+static uint64_t *zero_slot(const void *p, unsigned *bit)
 {
 	struct zero_region *z = __atomic_load_n(&zero, __ATOMIC_ACQUIRE);
 	size_t off;
@@ -499,24 +502,26 @@ static uint64_t *zero_slot(const void *p, uint64_t *bit)
 	off = (size_t)((const char *)p - z->base);
 	if (off % ZERO_STEP)
 		ks__report(KS_ERR_INVALID_FREE, p, "zero-size");
-	*bit = 1ull << (off / ZERO_STEP % 64);
+	*bit = (unsigned)(off / ZERO_STEP % 64);
 	return &z->used[off / ZERO_STEP / 64];
 }
 
 bool ks__debug_zero_free(const void *p)
 {
-	uint64_t bit, *word = zero_slot(p, &bit);
+	unsigned bit;
+	uint64_t *word = zero_slot(p, &bit);
 
 	if (!word)
 		return false;
-	if (!(__atomic_fetch_and(word, ~bit, __ATOMIC_ACQ_REL) & bit))
+	if (!ks_bit_give(word, bit))
 		ks__report(KS_ERR_DOUBLE_FREE, p, "zero-size");
 	return true;
 }
 
 bool ks__debug_is_zero(const void *p)
 {
-	uint64_t bit, *word = zero_slot(p, &bit);
+	unsigned bit;
+	uint64_t *word = zero_slot(p, &bit);
 
-	return word && (__atomic_load_n(word, __ATOMIC_RELAXED) & bit);
+	return word && (__atomic_load_n(word, __ATOMIC_RELAXED) & (1ull << bit));
 }

@@ -99,6 +99,10 @@ bool ks__debug_zero_free(const void *p);
 bool ks__debug_is_zero(const void *p);
 /* The caller recorded with a live TRACK slot (NULL if none). */
 const void *ks__debug_alloc_caller(struct ks_slab_cache *sc, const void *slot);
+/* Are the red zones around a block of SIZE bytes at BASE + HEAD intact:
+ * [BASE + FROM, BASE + HEAD) before it, and after it up to BASE + END? */
+bool ks__debug_zones_intact(const void *base, size_t from, size_t head, size_t size,
+			    size_t end);
 void ks__debug_init_slot(struct ks_slab_cache *sc, void *slot);
 void ks__debug_on_alloc(struct ks_slab_cache *sc, void *slot, size_t req);
 /* A free slot still as free() left it (its poison intact): else a

@@ -124,6 +124,30 @@ static inline unsigned ks_log2_ceil(size_t x)
 	return x <= 1 ? 0 : ks_log2_floor(x - 1) + 1;
 }
 
+/* Slots kept as bits of a word, taken and given back by atomic operations
+ * alone, so that any thread, and a signal handler that interrupted its own
+ * thread between two of them, may do either (reserve.c, debug.c's
+ * zero-size blocks).  ks_bit_take sets a clear bit of those FULL covers and
+ * returns its number, or -1 if there is none; ks_bit_give clears BIT and
+ * says whether it was set (if not: a second free). */
+static inline int ks_bit_take(uint64_t *word, uint64_t full)
+{
+	uint64_t used = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	while (used != full) {
+		unsigned bit = (unsigned)__builtin_ctzll(~used);
+		if (__atomic_compare_exchange_n(word, &used, used | (1ull << bit), true,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return (int)bit;
+	}
+	return -1;
+}
+
+static inline bool ks_bit_give(uint64_t *word, unsigned bit)
+{
+	return __atomic_fetch_and(word, ~(1ull << bit), __ATOMIC_ACQ_REL) & (1ull << bit);
+}
+
 /* ---- assertions: three tiers -------------------------------------------
  * KS_BUG_ON    always on: a broken invariant that would corrupt memory
  * KS_ASSERT    on with --enable-debug, compiled (never run) otherwise

@@ -153,23 +153,14 @@ static void *large_alloc(size_t size, unsigned align_order, size_t head, ks_gfp_
 	return p + pg->s_off;
 }
 
-static bool all_red(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != KS_RED_ACTIVE)
-			return false;
-	return true;
-}
-
 /* The red zones around a page-path block still as large_alloc left them. */
 static void large_check(struct ks_page *pg)
 {
-	const unsigned char *base = ks_page_address(pg), *p = base + pg->s_off;
-	size_t end = pg->nr_pages << KS_PAGE_SHIFT;
+	const unsigned char *base = ks_page_address(pg);
 
-	if (!all_red(base, pg->s_off) ||
-	    !all_red(p + pg->requested, end - pg->s_off - pg->requested))
-		ks__report(KS_ERR_RED_ZONE, p, NULL);
+	if (!ks__debug_zones_intact(base, 0, pg->s_off, pg->requested,
+				    pg->nr_pages << KS_PAGE_SHIFT))
+		ks__report(KS_ERR_RED_ZONE, base + pg->s_off, NULL);
 }
 
 /* vmalloc-path red zones: [request][RED ... to KS_LARGE_HEAD] block [RED
@@ -234,13 +225,14 @@ static void quarantine_release(uintptr_t tagged)
 	}
 }
 
-/* A second free of a block still in the quarantine: reported before its
- * inaccessible memory is touched. */
-static void quarantine_check(uintptr_t tagged)
+/* A second free (or a realloc) of P while it waits in the quarantine, of
+ * either kind: reported before its inaccessible memory is touched. */
+static void quarantine_check(const void *p)
 {
 	for (unsigned i = 0; i < KS_LARGE_QUARANTINE; i++)
-		if (__atomic_load_n(&large_quarantine[i], __ATOMIC_RELAXED) == tagged)
-			ks__report(KS_ERR_DOUBLE_FREE, (void *)(tagged & ~(uintptr_t)1), NULL);
+		if ((__atomic_load_n(&large_quarantine[i], __ATOMIC_RELAXED) & ~(uintptr_t)1) ==
+		    (uintptr_t)p)
+			ks__report(KS_ERR_DOUBLE_FREE, p, NULL);
 }
 
 static void quarantine_put(uintptr_t tagged)
@@ -284,13 +276,12 @@ static bool vm_free(void *p)
 	unsigned char *base;
 
 	if (large_quarantined())
-		quarantine_check((uintptr_t)p | 1);
+		quarantine_check(p);
 	if (ks__vmalloc_usable(p)) {
 		base = p;
 	} else if ((base = vm_rz_base(p, &size)) != NULL) {
 		len = ks__vmalloc_usable(base);
-		if (!all_red(base + sizeof(size), KS_LARGE_HEAD - sizeof(size)) ||
-		    !all_red(base + KS_LARGE_HEAD + size, len - KS_LARGE_HEAD - size))
+		if (!ks__debug_zones_intact(base, sizeof(size), KS_LARGE_HEAD, size, len))
 			ks__report(KS_ERR_RED_ZONE, p, NULL);
 	} else {
 		return false;
@@ -327,25 +318,14 @@ static ks_noinline struct ks_cache *dma_cache(unsigned cls)
 
 	if (ks_likely(c != NULL))
 		return c;
-	if (!(c = ks__mag_cache_new()))
-		return NULL;
 	ks__snprintf(name, sizeof(name), "dma-kmalloc-%zu", ks_class_size(cls));
-	if (ks__slab_cache_init(&c->sc, name, ks_class_size(cls), KS_MIN_ALIGN,
-				kmalloc_flags | KS_CACHE_DMA32, NULL) != 0) {
-		ks__mag_cache_delete(c);
+	if (!(c = ks__mag_cache_new(name, ks_class_size(cls), KS_MIN_ALIGN,
+				    kmalloc_flags | KS_CACHE_DMA32, NULL)))
 		return NULL;
-	}
-	if (ks__mag_cache_init(c, -1) != 0) {
-		ks__slab_cache_fini(&c->sc);
-		ks__mag_cache_delete(c);
-		return NULL;
-	}
 	if (__atomic_compare_exchange_n(&dma_caches[cls], &none, c, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return c;
-	ks__mag_cache_fini(c);             /* another thread made it first */
-	ks__slab_cache_fini(&c->sc);
-	ks__mag_cache_delete(c);
+	ks__mag_cache_delete(c);           /* another thread made it first */
 	return none;
 }
 
@@ -573,7 +553,7 @@ void ks__kfree(void *p)
 			invalid_free(p, NULL);
 		ks__debug_log(KS_LOG_FREE, p, pg->nr_pages << KS_PAGE_SHIFT);
 		if (large_quarantined()) {
-			quarantine_check((uintptr_t)p);
+			quarantine_check(p);
 			if (large_redzone())
 				large_check(pg);
 			ks__os_protect(ks_page_address(pg), pg->nr_pages << KS_PAGE_SHIFT, false);
@@ -655,7 +635,7 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 	if (!p)
 		return ks__kmalloc(size, gfp);
 	if (large_quarantined())
-		quarantine_check((uintptr_t)p), quarantine_check((uintptr_t)p | 1);  /* freed */
+		quarantine_check(p);
 	old = ks__ksize(p);
 	if (old == 0 && !known_block(p))    /* 0 is also malloc(0) under debug */
 		invalid_free(p, NULL);

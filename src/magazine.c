@@ -118,16 +118,36 @@ void ks__mag_init(void)
 		id_bits[i / 64] |= 1ul << (i % 64);
 }
 
-/* The storage of an object cache of ks_cache_create, zeroed, and its
- * return: set up at boot with the other internal caches, so that no lock
- * guards a first use (a fork in the middle of one would leave it held). */
-struct ks_cache *ks__mag_cache_new(void)
+/* An object cache of ks_cache_create (and the dma-kmalloc caches): its
+ * storage comes from cache_cache, set up at boot with the other internal
+ * caches so that no lock guards a first use (a fork in the middle of one
+ * would leave it held), then its slab layer and its depot. */
+struct ks_cache *ks__mag_cache_new(const char *name, size_t size, size_t align,
+				   unsigned long flags, void (*ctor)(void *))
 {
-	return ks__slab_alloc(&cache_cache, KS_GFP_ZERO);
+	struct ks_cache *c = ks__slab_alloc(&cache_cache, KS_GFP_ZERO);
+
+	if (!c)
+		return NULL;
+	if (ks__slab_cache_init(&c->sc, name, size, align, flags, ctor) != 0) {
+		ks__slab_free(&cache_cache, c);
+		return NULL;
+	}
+	if (ks__mag_cache_init(c, -1) != 0) {
+		ks__slab_cache_fini(&c->sc);
+		ks__slab_free(&cache_cache, c);
+		return NULL;
+	}
+	return c;
 }
 
+/* ... and its end, once it holds no object: off the magazine layer's list
+ * first (the reaper and malloc_trim walk it and shrink each cache's
+ * slabs, whose nodes go next), then the slab layer, then the storage. */
 void ks__mag_cache_delete(struct ks_cache *c)
 {
+	ks__mag_cache_fini(c);
+	ks__slab_cache_fini(&c->sc);
 	ks__slab_free(&cache_cache, c);
 }
 

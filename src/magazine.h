@@ -115,8 +115,10 @@ extern __thread struct ks_tcache *ks__tls_tcache
 	__attribute__((tls_model("initial-exec")));
 
 void ks__mag_init(void);
-/* Zeroed storage for an object cache of the public API, and its return. */
-struct ks_cache *ks__mag_cache_new(void);
+/* A whole object cache of the public API (storage, slab layer, depot;
+ * NULL with errno set), and its end once it holds no object. */
+struct ks_cache *ks__mag_cache_new(const char *name, size_t size, size_t align,
+				   unsigned long flags, void (*ctor)(void *));
 void ks__mag_cache_delete(struct ks_cache *c);
 /* Set up C's depot; ID 0..KS_NR_CLASSES-1 for kmalloc caches, or -1 to take
  * a free id. */

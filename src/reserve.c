@@ -120,20 +120,13 @@ void *ks__reserve_alloc(size_t size, size_t align)
 		return NULL;
 	}
 	for (unsigned k = 0; k < NR_SIZES; k++) {
-		uint64_t used, full = all_slots(k);
+		int bit;
 
-		if (slot_sizes[k].size < need)
+		if (slot_sizes[k].size < need ||
+		    (bit = ks_bit_take(&r->used[k], all_slots(k))) < 0)
 			continue;
-		used = __atomic_load_n(&r->used[k], __ATOMIC_RELAXED);
-		while (used != full) {
-			unsigned bit = (unsigned)__builtin_ctzll(~used);
-			if (__atomic_compare_exchange_n(&r->used[k], &used, used | (1ull << bit),
-							true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-				__atomic_add_fetch(&r->allocs, 1, __ATOMIC_RELAXED);
-				return (char *)r + slot_sizes[k].offset +
-				       (size_t)bit * slot_sizes[k].size;
-			}
-		}
+		__atomic_add_fetch(&r->allocs, 1, __ATOMIC_RELAXED);
+		return (char *)r + slot_sizes[k].offset + (size_t)bit * slot_sizes[k].size;
 	}
 	__atomic_add_fetch(&r->fails, 1, __ATOMIC_RELAXED);
 	errno = ENOMEM;
@@ -172,14 +165,12 @@ bool ks__reserve_free(void *p)
 {
 	struct ks_reserve *r = reserve_of(p);
 	unsigned k, bit;
-	uint64_t was;
 
 	if (!r)
 		return false;
 	if (!slot_of(r, p, &k, &bit))
 		ks__report(KS_ERR_INVALID_FREE, p, "atomic-reserve");
-	was = __atomic_fetch_and(&r->used[k], ~(1ull << bit), __ATOMIC_RELEASE);
-	if (!(was & (1ull << bit)))
+	if (!ks_bit_give(&r->used[k], bit))
 		ks__report(KS_ERR_DOUBLE_FREE, p, "atomic-reserve");
 	return true;
 }

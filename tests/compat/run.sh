@@ -35,6 +35,14 @@ rows=()
 
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 
+# row NAME RESULT0 RESULT1 T0 T1 T2: a line of the table (the run without
+# kslab took T0..T1, the one with it T1..T2)
+row() {
+	rows+=("$(printf "%-22s %-10s %7.2f s   %-10s %7.2f s" "$1" "$2" \
+		"$(elapsed "$4" "$5")" "$3" "$(elapsed "$5" "$6")")")
+	ran=$((ran + 1))
+}
+
 # case NAME CMD...: run CMD without and with kslab (output to NAME.plain
 # and NAME.kslab); the result is the exit status, then the output compared
 # by the caller if it wants
@@ -48,9 +56,7 @@ case_run() {
 	env LD_PRELOAD="$lib" "$@" >"$dir/$name.kslab" 2>&1
 	rc1=$?
 	t2=$(date +%s.%N)
-	rows+=("$(printf "%-22s %-10s %7.2f s   %-10s %7.2f s" "$name" "exit $rc0" \
-		"$(elapsed "$t0" "$t1")" "exit $rc1" "$(elapsed "$t1" "$t2")")")
-	ran=$((ran + 1))
+	row "$name" "exit $rc0" "exit $rc1" "$t0" "$t1" "$t2"
 	if ((rc0 != rc1)); then
 		echo "FAIL: $name: exit $rc0 without kslab, $rc1 with it"
 		tail -15 "$dir/$name.kslab"
@@ -135,9 +141,7 @@ redis_run() {
 if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
 	t0=$(date +%s.%N); redis_run plain -u LD_PRELOAD; t1=$(date +%s.%N)
 	redis_run kslab LD_PRELOAD="$lib"; t2=$(date +%s.%N)
-	rows+=("$(printf "%-22s %-10s %7.2f s   %-10s %7.2f s" redis-data "checked" \
-		"$(elapsed "$t0" "$t1")" "checked" "$(elapsed "$t1" "$t2")")")
-	ran=$((ran + 1))
+	row redis-data checked checked "$t0" "$t1" "$t2"
 	# the digests of the same values are the same, whoever allocated them
 	same_output redis
 else
@@ -191,9 +195,7 @@ SQL
 		t1=$(date +%s.%N)
 		(cd "$dir/b2" && env -u MAKEFLAGS LD_PRELOAD="$lib" make -s -j2 >/dev/null 2>&1); rc1=$?
 		t2=$(date +%s.%N)
-		rows+=("$(printf "%-22s %-10s %7.2f s   %-10s %7.2f s" gcc-builds-kslab "exit $rc0" \
-			"$(elapsed "$t0" "$t1")" "exit $rc1" "$(elapsed "$t1" "$t2")")")
-		ran=$((ran + 1))
+		row gcc-builds-kslab "exit $rc0" "exit $rc1" "$t0" "$t1" "$t2"
 		((rc0 == rc1 && rc1 == 0)) || { echo "FAIL: building kslab: exit $rc0 without kslab, $rc1 with it"; fail=1; }
 	fi
 fi

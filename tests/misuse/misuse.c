@@ -137,21 +137,6 @@ static void expect_line(void (*fn)(void *), const char *what)
 	expect_line_arg(fn, NULL, what);
 }
 
-/* realloc of a freed block frees it a second time */
-static void c_realloc_freed(void *arg)
-{
-	char *p = malloc(40);
-
-	(void)arg;
-	memset(p, 1, 40);
-	sh->ptr = (uintptr_t)p;
-	sh->kmalloc_lo = 40;
-	sh->kmalloc_hi = 64;
-	free(p);
-	sink = p;
-	sink = realloc(sink, 100);
-}
-
 /* The double frees of glibc's tests, each with its block of 40 bytes; a
  * neighbour stays allocated, so that the block's slab stays a slab (a
  * free into a page given back is reported too, as an invalid free). */
@@ -168,6 +153,17 @@ static char *double_free_start(void)
 	sh->kmalloc_lo = 40;
 	sh->kmalloc_hi = 64;
 	return p;
+}
+
+/* realloc of a freed block frees it a second time */
+static void c_realloc_freed(void *arg)
+{
+	char *p = double_free_start();
+
+	(void)arg;
+	free(p);
+	sink = p;
+	sink = realloc(sink, 100);
 }
 
 static void c_double_free_interleaved(void *arg)
