@@ -23,7 +23,8 @@
 # workloads and python, through KSB_PRELOAD for the scripts that start
 # other programs.  Repetitions are interleaved - rep 1 of every case under
 # every allocator, then rep 2 - so a slow minute of the machine hits all
-# allocators alike.  A run that crashes, times out (--timeout, default 60
+# allocators alike, and each rep starts the allocators one place further
+# on, so that none always runs first after another case.  A run that crashes, times out (--timeout, default 60
 # s), exits non-zero, or (for the real programs) prints other output than
 # glibc's run makes its cell FAIL; a case that timed out is not run again
 # in later reps.  An allocator whose library is missing is skipped, and
@@ -188,9 +189,15 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 n=0
 declare -A hung=()
 for rep in $(seq "$reps"); do
+	# Rotate the allocators' order by one each rep: whichever runs first
+	# after another case meets the memory that case just gave back (on a
+	# VM the host may have to fault it in again), and no allocator should
+	# always be the one that pays for it.
+	k=$(((rep - 1) % ${#active[@]}))
+	order=("${active[@]:k}" "${active[@]:0:k}")
 	for c in "${selected[@]}"; do
 		IFS='|' read -r name group how check cmd <<<"$c"
-		for a in "${active[@]}"; do
+		for a in "${order[@]}"; do
 			lib=$(ksb_preload_path "$a" "$builddir")
 			base=$raw/$name.$a.$rep
 			pre=$lib envpre=

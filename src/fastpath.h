@@ -8,7 +8,8 @@
  * memory back to the OS needs a clock, and reading one here would cost
  * more than the rest together), a table load for the class, the cpu
  * cache's cursor, a compare with its base, a store, a load.  free(p): the
- * section map test ("is it ours"), the page descriptor by arithmetic,
+ * section map test ("is it ours") and the alignment test (an object
+ * starts on 16 bytes), the page descriptor by arithmetic,
  * its magazine slot, the cursor against the limit, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
  * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
@@ -108,9 +109,16 @@ static inline bool ks_free_push(struct ks_cpu_cache *cc, void *p)
 	return true;
 }
 
+/* Every object free() may be given is 16-byte aligned (the classes are
+ * multiples of 16, colour offsets too), so a pointer with any of the low
+ * four bits set is not the start of one: the slow path, which knows the
+ * slab's geometry, says so (an interior pointer such as p + 8), or frees
+ * an object cache's object of a smaller alignment.  Two instructions. */
+#define KS_OBJ_ALIGN_MASK 15u
+
 static inline void ks_free_fast(void *p)
 {
-	if (ks_likely(ks_is_ours_fast(p))) {
+	if (ks_likely(ks_is_ours_fast(p) && !((uintptr_t)p & KS_OBJ_ALIGN_MASK))) {
 		/* &cc[class + 1]; 0 (not a kmalloc slab) is cc[0], always full */
 		size_t off = ks_virt_to_page(p)->cc_off;
 		struct ks_cpu_cache *cc =
@@ -123,14 +131,4 @@ static inline void ks_free_fast(void *p)
 	ks__free_slow(p);
 }
 
-/* C++ sized delete: SIZE names the class, no descriptor read (new.cc). */
-static inline void ks_free_sized_fast(void *p, size_t size)
-{
-	if (ks_likely(size <= KS_SLAB_MAX && p)) {
-		struct ks_cpu_cache *cc = &ks__tls_tcache->cc[ks_size_class(size) + 1];
-		if (ks_likely(ks_free_push(cc, p)))
-			return;
-	}
-	ks_free_fast(p);
-}
 #endif

@@ -116,10 +116,16 @@ ks_libc void free(void *p)
 	ks_free_fast(p);
 }
 
-/* For new.cc's sized delete; hidden, C linkage. */
+/* For new.cc's sized delete; hidden, C linkage.  The size is not
+ * trusted: a program that deletes a derived object through a base
+ * pointer with no virtual destructor passes the base's size, and an
+ * object pushed on the magazine of that smaller class would later be
+ * handed out as a block too small.  The page descriptor names the class,
+ * as for free(). */
 void ks__free_sized(void *p, size_t size)
 {
-	ks_free_sized_fast(p, size);
+	(void)size;
+	ks_free_fast(p);
 }
 
 ks_libc void *calloc(size_t n, size_t size)

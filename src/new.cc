@@ -5,14 +5,13 @@
  * new is malloc (or the aligned path for the align_val_t forms); when it
  * fails it calls the installed new_handler and tries again, and throws
  * std::bad_alloc when there is none, as [new.delete.single] says; the
- * nothrow forms return NULL instead.  delete is free.  Sized delete is
- * where C++ helps an allocator: the size the program passes names the
- * class, so ks__free_sized pushes the object onto the thread's magazine
- * without reading its page descriptor.  That is sound because an object
- * from plain new(n) always lives in class(n); the aligned forms may have
- * been served from a larger class, so their sized deletes take plain free.
- * (C23's free_sized cannot take the shortcut: realloc may have shrunk the
- * block in place, so the size it is given need not name its class.)
+ * nothrow forms return NULL instead.  delete is free, and so is sized
+ * delete: the size it passes is not trusted to name the block's class,
+ * since deleting a derived object through a base pointer whose destructor
+ * is not virtual passes the base's size, and an allocator that believed
+ * it would hand the block out again as a smaller one.  (The page
+ * descriptor free() reads costs a few instructions more than the size's
+ * class would; glibc and mimalloc ignore the size too.)
  *
  * No libstdc++ at link time.  This file is built with -fno-exceptions and
  * the library is linked as C, so preloading kslab into a C program does

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // cxx_new.cc - C++ operator new and delete over kslab: every form
 // allocates through kslab (ks_ksize knows the block), aligned forms honour
-// their alignment, sized delete returns objects that are reused, failure
+// their alignment, sized delete returns objects that are reused (and a
+// wrong size does no harm), failure
 // throws std::bad_alloc (or returns NULL for nothrow) after calling the
 // new_handler, and containers work.
 #include <cstdint>
@@ -61,6 +62,28 @@ int main()
 	EXPECT(handler_calls == 1);
 	EXPECT(::operator new(huge, std::nothrow) == nullptr);
 	EXPECT(::operator new[](huge, std::align_val_t(64), std::nothrow) == nullptr);
+
+	// Sized delete with the wrong size (a derived object deleted through
+	// a base with no virtual destructor): harmless.  The 512-byte block
+	// must not come back from a 32-byte new, and every later block must
+	// be whole.
+	{
+		char *big = static_cast<char *>(::operator new(512));
+		std::memset(big, 0x5a, 512);
+		::operator delete(big, 32);
+		for (int i = 0; i < 200; i++) {
+			char *s = static_cast<char *>(::operator new(32));
+			EXPECT(ks_ksize(s) >= 32);
+			EXPECT(s != big);
+			std::memset(s, i, 32);
+			::operator delete(s, 32);
+		}
+		char *again = static_cast<char *>(::operator new(512));
+		EXPECT(ks_ksize(again) >= 512);
+		std::memset(again, 1, 512);
+		::operator delete(again, 512);
+		EXPECT(ks_check() == 0);
+	}
 
 	std::map<int, std::string> m;
 	for (int i = 0; i < 100000; i++)

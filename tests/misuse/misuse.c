@@ -13,7 +13,8 @@
  * Built twice from this source: misuse runs under KSLAB_OPTIONS=debug
  * (poison, red zones, double and invalid free checks on all kmalloc caches);
  * misuse-nodebug (MISUSE_NODEBUG) runs without options, where the "is this
- * ours" check on free must still catch a stack address, and the free key
+ * ours" check on free must still catch a stack address, the alignment
+ * check a pointer into an object (p + 8), and the free key
  * (fastpath.h) every double free glibc's tcache catches: immediate,
  * interleaved with other frees, delayed past many other allocations,
  * after the block was handed out again, and after it went back to its
@@ -596,6 +597,7 @@ static const struct harness_case cases[] = {
 #else
 	{ "clean", t_clean },
 	{ "free_stack", t_free_stack },
+	{ "free_interior", t_free_interior },
 	{ "free_large_interior", t_free_large_interior },
 #endif
 };
