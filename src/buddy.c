@@ -324,6 +324,20 @@ static struct ks_page *free_before(struct ks_page *base, size_t pfn)
 	return NULL;
 }
 
+/* The descriptors the search reads of the next candidate, block PG of
+ * ORDER: its own, the one before it and the one after it.  Each is a
+ * cache line of its own, likely cold; loading them while the current
+ * candidate is looked at overlaps the misses instead of taking them one
+ * after another (the search was a tenth of mixed-heap churn's time). */
+static inline void prefetch_run(const struct ks_page *pg, unsigned order)
+{
+	__builtin_prefetch(pg);
+	if (ks_page_pfn(pg))
+		__builtin_prefetch(pg - 1);
+	if (ks_page_pfn(pg) + (1ul << order) < KS_SECTION_PAGES)
+		__builtin_prefetch(pg + (1ul << order));
+}
+
 /* Take the first NR pages of the run of free blocks that starts at FIRST;
  * the last block's unused tail goes back.  Caller holds z->lock. */
 static struct ks_page *claim_run_locked(struct ks_zone *z, struct ks_page *first,
@@ -362,13 +376,17 @@ static struct ks_page *take_run_locked(struct ks_zone *z, size_t nr, unsigned mt
 		for (unsigned o = lo; o <= lo + 1 && o < KS_NR_ORDERS; o++) {
 			struct ks_list *pos;
 			unsigned tries = 0;
-			ks_list_for_each(pos, &z->free_area[mt][o][p]) {
+			struct ks_list *head = &z->free_area[mt][o][p];
+			ks_list_for_each(pos, head) {
 				struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru), *h;
 				struct ks_page *base = pg - ks_page_pfn(pg);
 				size_t start = ks_page_pfn(pg), end = start + (1ul << o);
 				if (++tries > RUN_TRIES)
 					break;
-				while ((h = free_before(base, start)) && h->mt == mt)
+				if (pos->next != head && tries < RUN_TRIES)
+					prefetch_run(ks_list_entry(pos->next, struct ks_page, lru), o);
+				while (end - start < best_len &&
+				       (h = free_before(base, start)) && h->mt == mt)
 					start = ks_page_pfn(h);
 				while (end < KS_SECTION_PAGES && base[end].kind == KS_PG_BUDDY &&
 				       base[end].mt == mt && end - start < best_len)
