@@ -19,6 +19,21 @@
  * a pointer outside every section goes to the vmalloc table or is an
  * invalid free.
  *
+ * The heap window.  The first section of the normal zone reserves 64 GiB
+ * of address space aligned to its size (PROT_NONE: no memory, no swap
+ * reserved; 16, 4 or 1 GiB or 256 MiB if the kernel says no, or if the
+ * address space is limited to less than eight times that), and sections
+ * are carved from it in order, each mapped in place when the zone grows.  So
+ * free() can tell kslab's objects by a mask and a compare
+ * (ks_in_heap_window, arena.h) where the section map costs a shift, a
+ * mask and a load; the same mask checks that the pointer is 16-byte
+ * aligned, as every object free() takes is.  Sections beyond a full
+ * window, and DMA32 ones, come from anywhere, as before: those are found
+ * through the map, by the slow path.  An address-space limit set later in
+ * the process (setrlimit) closes the window, so that the limit holds (see
+ * window_carve).  A wild pointer into the uncarved part faults when free()
+ * reads its descriptor; nothing of anyone else's can be mapped there.
+ *
  * Huge pages.  With KSLAB_OPTIONS=thp, every section but the first asks
  * for transparent huge pages (MADV_HUGEPAGE, where THP is left to
  * madvise) on all but its first 2 MiB, which hold the descriptors: a
@@ -49,6 +64,101 @@
 uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
 static size_t nr_sections;
 
+/* The window: matches nothing until it exists (see arena.h). */
+uintptr_t ks__window_mask = 15, ks__window_base = 16;
+static struct {
+	uintptr_t start;               /* 0: none yet */
+	size_t len, next;              /* its size; the first byte not carved */
+	size_t limit;                  /* RLIMIT_AS when it was reserved */
+	bool off;                      /* none, ever again */
+} window;                              /* the normal zone's grow_lock */
+
+/* Reserve the window: the largest of 64, 16, 4 and 1 GiB and 256 MiB the
+ * kernel will give, and no more than an eighth of the address-space
+ * limit LIMIT. */
+static bool window_reserve(size_t limit)
+{
+	for (unsigned shift = 36; shift >= 28; shift -= 2) {
+		size_t len = (size_t)1 << shift;
+		void *p;
+		if (len > limit / 8 || !(p = ks__os_reserve(len, len)))
+			continue;
+		if ((uintptr_t)p + len > (1ul << KS_VA_BITS)) {
+			ks__os_unmap(p, len);
+			continue;
+		}
+		window.start = (uintptr_t)p;
+		window.len = len;
+		window.limit = limit;
+		return true;
+	}
+	return false;
+}
+
+/* Stop carving: the fast test goes off first (no mix of the old and new
+ * words matches), then, if GIVE_BACK, the uncarved rest is unmapped. */
+static void window_close(bool give_back)
+{
+	__atomic_store_n(&ks__window_mask, 15, __ATOMIC_RELEASE);
+	__atomic_store_n(&ks__window_base, 16, __ATOMIC_RELEASE);
+	if (give_back && window.next < window.len)
+		ks__os_unmap((void *)(window.start + window.next), window.len - window.next);
+	window.off = true;
+}
+
+/* The next section of the window, mapped; 0 if there is none to give.
+ * The window's state is the normal zone's: only its grower, under the
+ * zone's grow_lock, calls this and window_open.  An address-space limit
+ * set (or lowered) after the window was reserved closes it, since carving from the
+ * reservation would not count against the limit: a limit below the
+ * window's size was set with no thought of it, and gets the uncarved rest
+ * back; a larger one was most likely reckoned from the process's size,
+ * reservation included (hostile.c's address_limit test does so), and the
+ * reservation stays. */
+static uintptr_t window_carve(void)
+{
+	size_t limit = ks__os_space_limit();
+	uintptr_t base;
+
+	if (window.off)
+		return 0;
+	if (!window.start && !window_reserve(limit)) {
+		window.off = true;
+		return 0;
+	}
+	if (limit < window.limit) {
+		window_close(limit < window.len);
+		return 0;
+	}
+	base = window.start + window.next;
+	if (window.next + KS_SECTION_SIZE > window.len ||
+	    !ks__os_commit((void *)base, KS_SECTION_SIZE))
+		return 0;
+	window.next += KS_SECTION_SIZE;
+	return base;
+}
+
+bool ks__arena_window_yield(void)
+{
+	size_t limit = ks__os_space_limit();
+
+	if (window.off || !window.start || limit >= window.limit)
+		return false;
+	window_close(limit < window.len);
+	return limit < window.len;
+}
+
+/* The fast test goes on once the section at BASE is ready to be used
+ * (base first: a mask of 15 matches no base above 15). */
+static void window_open(uintptr_t base)
+{
+	if (window.off || base < window.start || base >= window.start + window.len ||
+	    ks__window_base == window.start)
+		return;
+	__atomic_store_n(&ks__window_base, window.start, __ATOMIC_RELEASE);
+	__atomic_store_n(&ks__window_mask, ~(window.len - 1) | 15, __ATOMIC_RELEASE);
+}
+
 struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 {
 	struct ks_page *map;
@@ -56,7 +166,9 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	uintptr_t base, s;
 
 	_Static_assert(sizeof(struct ks_page) == 64, "page descriptor size");
-	base = (uintptr_t)ks__os_map(KS_SECTION_SIZE, KS_SECTION_SIZE, below_4g);
+	base = below_4g ? 0 : window_carve();
+	if (!base)
+		base = (uintptr_t)ks__os_map(KS_SECTION_SIZE, KS_SECTION_SIZE, below_4g);
 	if (!base)
 		return NULL;
 	if (base + KS_SECTION_SIZE > (1ul << KS_VA_BITS)) {
@@ -85,6 +197,7 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 	s = base >> KS_SECTION_SHIFT;
 	__atomic_store_n(&ks__section_map[s], 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&nr_sections, 1, __ATOMIC_RELAXED);
+	window_open(base);
 	return sec;
 }
 

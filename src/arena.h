@@ -80,7 +80,7 @@ struct ks_section {
 	  KS_PAGE_SIZE - 1) / KS_PAGE_SIZE)
 
 #define KS_NR_SECTION_SLOTS (1ul << (KS_VA_BITS - KS_SECTION_SHIFT))
-extern uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
+extern ks_hidden uint8_t ks__section_map[KS_NR_SECTION_SLOTS];
 
 /* Is P inside a section of kslab's?  O(1): one byte of a static map (a
  * byte, not a bit, saves free() two instructions; the map is 4 MiB of BSS
@@ -93,15 +93,23 @@ static inline bool ks_is_ours(const void *p)
 	return ks__section_map[s] != 0;
 }
 
-/* The fast path's version: the slot index is masked instead of checked,
- * one instruction less.  A pointer at or above 2^48 is never a user
- * address; if its masked slot happens to be a live section, reading the
- * descriptor faults (SIGSEGV) instead of reaching the invalid-free report.
- * Every other pointer gets the same answer as ks_is_ours. */
-static inline bool ks_is_ours_fast(const void *p)
+/* The heap window (arena.c): one aligned range of address space, reserved
+ * at the first section, out of which sections are carved.  free()'s fast
+ * path asks one question of a pointer, "inside the window, and 16-byte
+ * aligned?", as a single mask and compare: the mask keeps the bits above
+ * the window's size and the low four, the base is the window's start.
+ * Until there is a window, and if there can be none, mask 15 and base 16,
+ * which no
+ * pointer matches, and every free takes the slow path (which finds
+ * sections anywhere through ks__section_map).  The two words are written
+ * so that no mix of old and new values matches a pointer outside. */
+extern ks_hidden uintptr_t ks__window_mask, ks__window_base;
+
+/* (Two hidden variables, not a struct: each is then the operand of its
+ * own instruction, and the test is four instructions.) */
+static inline bool ks_in_heap_window(const void *p)
 {
-	uintptr_t s = ((uintptr_t)p >> KS_SECTION_SHIFT) & (KS_NR_SECTION_SLOTS - 1);
-	return ks__section_map[s] != 0;
+	return ((uintptr_t)p & ks__window_mask) == ks__window_base;
 }
 
 static inline uintptr_t ks_section_base(const void *p)
@@ -139,6 +147,11 @@ static inline struct ks_page *ks_page_head(struct ks_page *pg)
 
 /* Map a new section for ZONE (below 4 GiB when DMA32).  NULL: ENOMEM. */
 struct ks_section *ks__arena_grow(unsigned zone, bool below_4g);
+/* A mapping outside the sections failed: if an address-space limit was set
+ * since the window was reserved, close the window and give its uncarved
+ * rest back.  True if that freed address space (try again).  Caller holds
+ * the normal zone's grow_lock (ks__pages_space_short). */
+bool ks__arena_window_yield(void);
 size_t ks__arena_mapped(void);
 size_t ks__arena_nr_sections(void);
 int ks__arena_check(void);

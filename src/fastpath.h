@@ -8,8 +8,9 @@
  * memory back to the OS needs a clock, and reading one here would cost
  * more than the rest together), a table load for the class, the cpu
  * cache's cursor, a compare with its base, a store, a load.  free(p): the
- * section map test ("is it ours") and the alignment test (an object
- * starts on 16 bytes), the page descriptor by arithmetic,
+ * heap window test (a mask and a compare: "inside kslab's window of
+ * sections, and 16-byte aligned as every object is"), the page descriptor
+ * by arithmetic,
  * its magazine slot, the cursor against the limit, two stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
  * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
@@ -111,14 +112,13 @@ static inline bool ks_free_push(struct ks_cpu_cache *cc, void *p)
 
 /* Every object free() may be given is 16-byte aligned (the classes are
  * multiples of 16, colour offsets too), so a pointer with any of the low
- * four bits set is not the start of one: the slow path, which knows the
- * slab's geometry, says so (an interior pointer such as p + 8), or frees
- * an object cache's object of a smaller alignment.  Two instructions. */
-#define KS_OBJ_ALIGN_MASK 15u
-
+ * four bits set is not the start of one: the heap window's test sends it
+ * to the slow path, which knows the slab's geometry and says so (an
+ * interior pointer such as p + 8), or frees an object cache's object of a
+ * smaller alignment. */
 static inline void ks_free_fast(void *p)
 {
-	if (ks_likely(ks_is_ours_fast(p) && !((uintptr_t)p & KS_OBJ_ALIGN_MASK))) {
+	if (ks_likely(ks_in_heap_window(p))) {
 		/* &cc[class + 1]; 0 (not a kmalloc slab) is cc[0], always full */
 		size_t off = ks_virt_to_page(p)->cc_off;
 		struct ks_cpu_cache *cc =

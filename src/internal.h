@@ -54,7 +54,7 @@
  *   slab        meta page_alloc buddy arena debug options os format
  *   meta        page_alloc buddy arena debug options os format
  *   page_alloc  buddy arena debug options os format
- *   vmalloc     debug options os format
+ *   vmalloc     page_alloc debug options os format
  *   reserve     debug options os format
  *   buddy       arena debug options os format
  *   arena       debug options os format
@@ -107,6 +107,11 @@ static const bool ks_config_stats = false;
 #define ks_noinline     __attribute__((noinline))
 #define ks_cold         __attribute__((cold, noinline))
 #define ks_export       __attribute__((visibility("default")))
+/* On the extern declaration of a variable the fast path reads: the
+ * compiler then knows it is in this object and addresses it directly,
+ * where -fvisibility=hidden alone (which applies to definitions) leaves a
+ * load of its address from the GOT. */
+#define ks_hidden       __attribute__((visibility("hidden")))
 #define ks_container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
 #define ks_align_up(x, a)   (((x) + ((a) - 1)) & ~((uintptr_t)(a) - 1))

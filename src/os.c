@@ -156,6 +156,43 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 	return p;
 }
 
+void *ks__os_reserve(size_t len, size_t align)
+{
+	char *p;
+
+	COUNT(mmap, 1);
+	p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	return trim(p, len + align, len, align);
+}
+
+bool ks__os_commit(void *addr, size_t len)
+{
+	void *p;
+
+	COUNT(mmap, 1);
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (p != addr) {
+		errno = ENOMEM;
+		return false;
+	}
+	count_mapped(len);
+	return true;
+}
+
+size_t ks__os_space_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
+}
+
 void ks__os_protect(void *addr, size_t len, bool access)
 {
 	if (mprotect(addr, ks_align_up(len, ks__os_page_size),

@@ -14,6 +14,15 @@ void ks__os_unmap(void *addr, size_t len);
 /* LEN bytes of address space that no access may touch (PROT_NONE, no
  * memory behind it); NULL if the kernel says no. */
 void *ks__os_map_none(size_t len);
+/* LEN bytes of address space aligned to ALIGN, reserved and inaccessible
+ * (PROT_NONE): the heap window (arena.c); NULL if the kernel says no.
+ * ks__os_commit makes LEN bytes at ADDR inside one readable and writable
+ * (MAP_FIXED, as ks__os_map's own mappings are: no swap reserved); false
+ * with errno ENOMEM if the kernel says no. */
+void *ks__os_reserve(size_t len, size_t align);
+bool ks__os_commit(void *addr, size_t len);
+/* The address-space limit (RLIMIT_AS) in bytes; SIZE_MAX if none. */
+size_t ks__os_space_limit(void);
 /* Make [ADDR, ADDR + LEN) inaccessible, or accessible again. */
 void ks__os_protect(void *addr, size_t len, bool access);
 /* Resize a mapping, moving it if it must; NULL (errno set) on failure. */

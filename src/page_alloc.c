@@ -110,6 +110,17 @@ static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
 	return pg;
 }
 
+bool ks__pages_space_short(void)
+{
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
+	bool freed;
+
+	ks_lock(&z->grow_lock);            /* the window's state is its grower's */
+	freed = ks__arena_window_yield();
+	ks_unlock(&z->grow_lock);
+	return freed;
+}
+
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
 {
 	return pages_alloc(gfp, order, 1ul << order);

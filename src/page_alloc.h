@@ -15,6 +15,9 @@
 /* A block of 2^order pages: head descriptor, kind still KS_PG_NONE for the
  * caller to set.  Zeroed when gfp has KS_GFP_ZERO.  NULL: errno ENOMEM. */
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order);
+/* A mapping of kslab's outside the zones (vmalloc) failed for want of
+ * address space: true if the heap window gave some back (arena.c). */
+bool ks__pages_space_short(void);
 void ks__pages_free(struct ks_page *pg, unsigned order);
 /* NR pages aligned to 2^align_order pages; the rest of the power-of-two
  * block goes straight back.  Every page but the head is marked TAIL of

@@ -69,6 +69,7 @@
  * mmap/munmap/mremap run outside it except the table's own growth.
  */
 #include "vmalloc.h"
+#include "page_alloc.h"
 #include "os.h"
 #include "options.h"
 #include "debug.h"
@@ -373,7 +374,8 @@ void *ks__vmalloc_alloc(size_t size, size_t align, bool zero)
 	}
 	if (align <= ks__os_page_size && __atomic_load_n(&nr_lazy, __ATOMIC_RELAXED))
 		p = lazy_reuse(&len, zero);
-	if (!p && !(p = ks__os_map(len, align, false)))
+	if (!p && !(p = ks__os_map(len, align, false)) &&
+	    !(ks__pages_space_short() && (p = ks__os_map(len, align, false))))
 		return NULL;
 	ks_lock(&vm_lock);
 	ok = insert_locked((uintptr_t)p, len, usable);
