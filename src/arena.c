@@ -21,8 +21,9 @@
  *
  * The heap window.  The first section of the normal zone reserves 64 GiB
  * of address space aligned to its size (PROT_NONE: no memory, no swap
- * reserved; 16, 4 or 1 GiB or 256 MiB if the kernel says no, or if the
- * address space is limited to less than eight times that), and sections
+ * reserved; 16, 4 or 1 GiB or 256 MiB if the kernel says no, if the
+ * address space is limited to less than eight times that, or if it is a
+ * small one, under 64 times that), and sections
  * are carved from it in order, each mapped in place when the zone grows.  So
  * free() can tell kslab's objects by a mask and a compare
  * (ks_in_heap_window, arena.h) where the section map costs a shift, a
@@ -73,15 +74,28 @@ static struct {
 	bool off;                      /* none, ever again */
 } window;                              /* the normal zone's grow_lock */
 
+/* The size of the user address space, roughly: the stack lies near its
+ * top, so the power of two above a stack address (2^47 on x86-64 with
+ * four-level page tables, 2^39 on an aarch64 kernel built with 39-bit
+ * virtual addresses). */
+static size_t user_space_size(void)
+{
+	uintptr_t top = (uintptr_t)__builtin_frame_address(0);
+
+	return (size_t)1 << (ks_log2_floor(top) + 1);
+}
+
 /* Reserve the window: the largest of 64, 16, 4 and 1 GiB and 256 MiB the
  * kernel will give, and no more than an eighth of the address-space
- * limit LIMIT. */
+ * limit LIMIT nor a 64th of the address space itself. */
 static bool window_reserve(size_t limit)
 {
+	size_t space = user_space_size();
+
 	for (unsigned shift = 36; shift >= 28; shift -= 2) {
 		size_t len = (size_t)1 << shift;
 		void *p;
-		if (len > limit / 8 || !(p = ks__os_reserve(len, len)))
+		if (len > limit / 8 || len > space / 64 || !(p = ks__os_reserve(len, len)))
 			continue;
 		if ((uintptr_t)p + len > (1ul << KS_VA_BITS)) {
 			ks__os_unmap(p, len);
