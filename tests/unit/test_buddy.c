@@ -241,6 +241,40 @@ static void t_arena(void)
 	ks__pages_free(pg, 0);
 }
 
+/* The heap window: free()'s one test says yes to every 16-byte-aligned
+ * address of a section carved from it and no to everything else, and the
+ * section map agrees wherever the window says yes. */
+static void t_window(void)
+{
+	ks_boot();
+	struct ks_page *pg = ks__pages_alloc(0, 2);
+	REQUIRE(pg != NULL);
+	char *addr = ks_page_address(pg);
+	if (!ks_in_heap_window(addr)) {
+		ks__pages_free(pg, 2);
+		SKIP("no heap window in this process (RLIMIT_AS %zu)", ks__os_space_limit());
+	}
+	CHECK(ks_in_heap_window(addr + 16));
+	CHECK(ks_in_heap_window(addr + 4 * KS_PAGE_SIZE - 16));
+	for (unsigned off = 1; off < 16; off++)
+		CHECK(!ks_in_heap_window(addr + off));
+	CHECK(!ks_in_heap_window(addr + 8));
+	CHECK(!ks_in_heap_window(&pg));            /* the stack */
+	CHECK(!ks_in_heap_window(NULL));
+	CHECK(!ks_in_heap_window((void *)16));
+	CHECK(!ks_in_heap_window((void *)~0ul));
+	CHECK(!ks_in_heap_window((void *)~15ul));
+	void *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(m != MAP_FAILED);
+	CHECK(!ks_in_heap_window(m));              /* anyone else's mapping */
+	munmap(m, 1 << 20);
+	/* the window holds the section, aligned: the base is the section's
+	 * window start, and the map knows every section it holds */
+	CHECK_EQ((uintptr_t)addr & ks__window_mask & ~(uintptr_t)15, ks__window_base);
+	CHECK(ks_is_ours(addr));
+	ks__pages_free(pg, 2);
+}
+
 static unsigned pb_type_of(struct ks_page *pg)
 {
 	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
@@ -337,6 +371,7 @@ static const struct harness_case cases[] = {
 	{ "dma32", t_dma32 },
 	{ "zeroed_and_purge", t_zeroed_and_purge },
 	{ "arena", t_arena },
+	{ "window", t_window },
 };
 
 int main(int argc, char **argv)
