@@ -23,9 +23,9 @@
  * of address space aligned to its size (PROT_NONE: no memory, no swap
  * reserved; 16, 4 or 1 GiB or 256 MiB if the kernel says no, if the
  * address space is limited to less than eight times that, or if it is a
- * small one, under 64 times that), and sections
- * are carved from it in order, each mapped in place when the zone grows.  So
- * free() can tell kslab's objects by a mask and a compare
+ * small one, under 64 times that), and sections are carved from it in
+ * order, each mapped in place when the zone grows.  So free() can tell
+ * kslab's objects by a mask and a compare
  * (ks_in_heap_window, arena.h) where the section map costs a shift, a
  * mask and a load; the same mask checks that the pointer is 16-byte
  * aligned, as every object free() takes is.  Sections beyond a full
@@ -123,12 +123,12 @@ static void window_close(bool give_back)
 /* The next section of the window, mapped; 0 if there is none to give.
  * The window's state is the normal zone's: only its grower, under the
  * zone's grow_lock, calls this and window_open.  An address-space limit
- * set (or lowered) after the window was reserved closes it, since carving from the
- * reservation would not count against the limit: a limit below the
- * window's size was set with no thought of it, and gets the uncarved rest
- * back; a larger one was most likely reckoned from the process's size,
- * reservation included (hostile.c's address_limit test does so), and the
- * reservation stays. */
+ * set (or lowered) after the window was reserved closes it, since carving
+ * from the reservation would not count against the limit: a limit below
+ * the window's size was set with no thought of it, and gets the uncarved
+ * rest back; a larger one was most likely reckoned from the process's
+ * size, reservation included (hostile.c's address_limit test does so),
+ * and the reservation stays. */
 static uintptr_t window_carve(void)
 {
 	size_t limit = ks__os_space_limit();

@@ -99,10 +99,9 @@ static inline bool ks_is_ours(const void *p)
  * aligned?", as a single mask and compare: the mask keeps the bits above
  * the window's size and the low four, the base is the window's start.
  * Until there is a window, and if there can be none, mask 15 and base 16,
- * which no
- * pointer matches, and every free takes the slow path (which finds
- * sections anywhere through ks__section_map).  The two words are written
- * so that no mix of old and new values matches a pointer outside. */
+ * which no pointer matches, and every free takes the slow path (which
+ * finds sections anywhere through ks__section_map).  The two words are
+ * written so that no mix of old and new values matches a pointer outside. */
 extern ks_hidden uintptr_t ks__window_mask, ks__window_base;
 
 /* (Two hidden variables, not a struct: each is then the operand of its

@@ -10,8 +10,8 @@
  * cache's cursor, a compare with its base, a store, a load.  free(p): the
  * heap window test (a mask and a compare: "inside kslab's window of
  * sections, and 16-byte aligned as every object is"), the page descriptor
- * by arithmetic,
- * its magazine slot, the cursor against the limit, two stores.
+ * by arithmetic, its magazine slot, the cursor against the limit, two
+ * stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
  * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
  * A thread's first call finds ks__tcache_empty, whose magazines are empty
