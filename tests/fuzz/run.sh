@@ -25,7 +25,7 @@ mkdir -p "$probe/corpus" "$probe/crash"
 	-max_len=8192 -print_final_stats=1 -artifact_prefix="$probe/crash/" \
 	"$probe/corpus" "$srcdir/tests/fuzz/corpus" >"$probe/fuzz.log" 2>&1
 rc=$?
-grep -E "^#[0-9]+ .*(DONE|pulse|NEW)" "$probe/fuzz.log" | tail -1
+grep -E "^#[0-9]+[[:space:]].*(DONE|pulse|NEW)" "$probe/fuzz.log" | tail -1
 grep -E "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$probe/fuzz.log"
 if ((rc != 0)); then
 	tail -40 "$probe/fuzz.log"
