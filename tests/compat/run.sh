@@ -86,6 +86,8 @@ if [[ -x $py ]] && "$py" -c 'import test.test_dict' 2>/dev/null; then
 			case_run "$name" env PYTHONMALLOC=malloc "$py" -m test -q "$t" &&
 				{ grep -q "Tests result: SUCCESS" "$dir/$name.kslab" ||
 				  { echo "FAIL: cpython $t did not succeed under kslab"; tail -5 "$dir/$name.kslab"; fail=1; }; }
+		else
+			echo "SKIP: $name (this Python has no test.$t)"
 		fi
 	done
 else
