@@ -131,14 +131,39 @@ def geomean(a, i, group=None):
     return math.exp(sum(math.log(r) for r in ok) / len(ok)), len(ok), len(cs)
 
 
+def geo_spread(a, i, group=None):
+    """the lowest and highest, over the rounds, of the geometric mean of
+    one round's ratios (each case's run of that round over glibc's run of
+    the same round), over the cases the allocator passed"""
+    f, k = FIELDS[i], SCALE[i]
+    cs = [c for c in cases if (group is None or group_of[c] == group) and
+          table[(c, a)][FAILED] is None and table[(c, base)][FAILED] is None]
+    per_rep = collections.defaultdict(list)
+    for c in cs:
+        mine = {r["rep"]: float(r.get(f) or 0) * k for r in by.get((c, a), [])}
+        theirs = {r["rep"]: float(r.get(f) or 0) * k for r in by.get((c, base), [])}
+        for p in mine:
+            if p in theirs and theirs[p] > 0 and mine[p] > 0:
+                per_rep[p].append(mine[p] / theirs[p])
+    gs = [math.exp(sum(math.log(r) for r in rs) / len(rs))
+          for rs in per_rep.values() if len(rs) == len(cs) and rs]
+    return (min(gs), max(gs)) if len(gs) > 1 else (None, None)
+
+
 def geo_row(label, i, group=None):
     g = []
     for a in allocs:
         m, n, total = geomean(a, i, group)
         if m is None:
             g.append("-")
-        else:
-            g.append("**%.2fx**%s" % (m, "" if n == total else " (%d of %d)" % (n, total)))
+            continue
+        cell = "**%.2fx**" % m
+        lo, hi = geo_spread(a, i, group) if a != base else (None, None)
+        if lo is not None:
+            cell += " (%.2f-%.2f)" % (lo, hi)
+        if n != total:
+            cell += " (%d of %d)" % (n, total)
+        g.append(cell)
     return "| %s | %s |" % (label, " | ".join(g))
 
 
@@ -170,7 +195,10 @@ def section(title, i, fmt, unit):
                 lines.append(geo_row("geometric mean, %s" % gname, i, gid))
         lines.append(geo_row("geometric mean, all", i))
     lines.append("")
-    lines.append("Median of %d runs, %s; in brackets the ratio to glibc (lower is better)." % (args.reps, unit))
+    lines.append("Median of %d runs, %s; in brackets the ratio to glibc (lower is better). "
+                 "Beside a geometric mean, the lowest and highest geometric mean of one "
+                 "round's ratios: where two allocators' ranges overlap, the rounds do not "
+                 "tell them apart." % (args.reps, unit))
     lines.append("")
     return lines
 
