@@ -220,6 +220,12 @@ size_t ks__arena_mapped(void)
 	return __atomic_load_n(&nr_sections, __ATOMIC_RELAXED) * KS_SECTION_SIZE;
 }
 
+size_t ks__arena_window(size_t *carved)
+{
+	*carved = window.off ? 0 : window.next;
+	return window.off ? 0 : window.len;
+}
+
 size_t ks__arena_nr_sections(void)
 {
 	return __atomic_load_n(&nr_sections, __ATOMIC_RELAXED);

@@ -152,6 +152,9 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g);
  * the normal zone's grow_lock (ks__pages_space_short). */
 bool ks__arena_window_yield(void);
 size_t ks__arena_mapped(void);
+/* The heap window's size (0 if there is none, or it was closed) and, in
+ * *CARVED, the bytes of it mapped as sections. */
+size_t ks__arena_window(size_t *carved);
 size_t ks__arena_nr_sections(void);
 int ks__arena_check(void);
 /* Call FN with the base of every section, in address order. */

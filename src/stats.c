@@ -210,6 +210,14 @@ void ks__stats_print(int fd, bool with_slabinfo)
 	ks__dprintf(fd, "  mapped        %12zu bytes (%zu sections), at most %lu\n", st.mapped,
 		    ks__arena_nr_sections(),
 		    (unsigned long)__atomic_load_n(&ks__os_counts.mapped_peak, __ATOMIC_RELAXED));
+	{
+		size_t carved, win = ks__arena_window(&carved);
+		if (win)
+			ks__dprintf(fd, "  heap window   %12zu bytes of address space, %zu carved "
+				    "(no memory: see kslab(7))\n", win, carved);
+		else
+			ks__dprintf(fd, "  heap window   none (sections are found by the map)\n");
+	}
 	ks__dprintf(fd, "  resident      %12zu bytes\n", ks__os_rss());
 	ks__dprintf(fd, "  buddy free    %12zu bytes\n", st.page_free);
 	ks__dprintf(fd, "  slabs         %12zu bytes, %zu in objects\n", st.slab_bytes,
@@ -412,6 +420,11 @@ void ks__stats_json(int fd)
 	ks__dprintf(fd, "  \"large_blocks\": %zu, \"caches\": %zu, \"threads\": %zu, "
 		    "\"slab_nodes\": %u,\n", st.large_count, st.nr_caches, st.nr_threads,
 		    ks__nr_nodes);
+	{
+		size_t carved, win = ks__arena_window(&carved);
+		ks__dprintf(fd, "  \"heap_window\": {\"reserved\": %zu, \"carved\": %zu},\n",
+			    win, carved);
+	}
 	ks__dprintf(fd, "  \"kernel\": {\"mmap\": %lu, \"munmap\": %lu, \"mremap\": %lu, "
 		    "\"madvise\": %lu, \"purged_bytes\": %lu, \"minor_faults\": %ld},\n",
 		    (unsigned long)ks__os_counts.mmap, (unsigned long)ks__os_counts.munmap,

@@ -26,7 +26,7 @@ if [[ -n $json ]]; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 need = {"kslab", "pid", "options", "bytes", "kernel", "zones", "slab_caches",
-        "large_blocks", "caches", "threads", "slab_nodes"}
+        "large_blocks", "caches", "threads", "slab_nodes", "heap_window"}
 missing = need - d.keys()
 assert not missing, f"missing keys {missing}"
 assert str(d["pid"]) in sys.argv[1], "the file is not named by the pid"
@@ -35,6 +35,10 @@ for k in ("mapped", "mapped_peak", "resident", "slabs", "slab_objects"):
     assert isinstance(d["bytes"][k], int) and d["bytes"][k] >= 0, k
 assert d["bytes"]["mapped_peak"] >= d["bytes"]["mapped"] > 0
 assert d["kernel"]["mmap"] >= 1
+w = d["heap_window"]
+# a window holds whole sections, and every carved byte is a mapped one
+assert w["carved"] <= w["reserved"] and w["carved"] % (64 << 20) == 0, w
+assert w["carved"] <= d["bytes"]["mapped"], w
 caches = {c["name"]: c for c in d["slab_caches"]}
 assert any(n.startswith("kmalloc-") for n in caches), "no kmalloc cache listed"
 for c in d["slab_caches"]:
@@ -53,6 +57,8 @@ if [[ -z $txt ]]; then
 else
 	grep -q '^kslab .* statistics (pid [0-9]*)$' "$txt" || bad "no heading in the text report"
 	grep -q '^  options       stats=text,stats_file=' "$txt" || bad "no options line"
+	grep -Eq '^  heap window +([0-9]+ bytes of address space, [0-9]+ carved|none)' "$txt" ||
+		bad "no heap window line"
 	grep -q '^  cache  *in use  *cached  *peak  *grown' "$txt" || bad "no caches table"
 	grep -q '^# [0-9]* caches without slabs not shown$' "$txt" ||
 		bad "the empty caches are not summed up"
