@@ -32,7 +32,8 @@
  * window, and DMA32 ones, come from anywhere, as before: those are found
  * through the map, by the slow path.  An address-space limit set later in
  * the process (setrlimit) closes the window, so that the limit holds (see
- * window_carve).  A wild pointer into the uncarved part faults when free()
+ * window_carve and window_close); the sections already carved keep their
+ * fast free.  A wild pointer into the uncarved part faults when free()
  * reads its descriptor; nothing of anyone else's can be mapped there.
  *
  * Huge pages.  With KSLAB_OPTIONS=thp, every section but the first asks
@@ -109,15 +110,31 @@ static bool window_reserve(size_t limit)
 	return false;
 }
 
-/* Stop carving: the fast test goes off first (no mix of the old and new
- * words matches), then, if GIVE_BACK, the uncarved rest is unmapped. */
+/* Stop carving.  Without GIVE_BACK the window stays reserved and the fast
+ * test stands.  With it, the window shrinks to the smallest power of two
+ * that holds the carved sections (its start is aligned to that too): the
+ * mask narrows first, then the rest is unmapped, so no pointer of
+ * anyone's that a later mapping puts there ever matches.  Nothing carved:
+ * the fast test goes off and all of it goes back. */
 static void window_close(bool give_back)
 {
-	__atomic_store_n(&ks__window_mask, 15, __ATOMIC_RELEASE);
-	__atomic_store_n(&ks__window_base, 16, __ATOMIC_RELEASE);
-	if (give_back && window.next < window.len)
-		ks__os_unmap((void *)(window.start + window.next), window.len - window.next);
+	size_t keep;
+
 	window.off = true;
+	if (!give_back)
+		return;
+	if (!window.next) {
+		__atomic_store_n(&ks__window_mask, 15, __ATOMIC_RELEASE);
+		__atomic_store_n(&ks__window_base, 16, __ATOMIC_RELEASE);
+		ks__os_unmap((void *)window.start, window.len);
+		window.start = window.len = 0;
+		return;
+	}
+	keep = (size_t)1 << ks_log2_ceil(window.next);
+	__atomic_store_n(&ks__window_mask, ~(keep - 1) | 15, __ATOMIC_RELEASE);
+	if (keep < window.len)
+		ks__os_unmap((void *)(window.start + keep), window.len - keep);
+	window.len = keep;
 }
 
 /* The next section of the window, mapped; 0 if there is none to give.
@@ -154,12 +171,12 @@ static uintptr_t window_carve(void)
 
 bool ks__arena_window_yield(void)
 {
-	size_t limit = ks__os_space_limit();
+	size_t limit = ks__os_space_limit(), len = window.len;
 
 	if (window.off || !window.start || limit >= window.limit)
 		return false;
-	window_close(limit < window.len);
-	return limit < window.len;
+	window_close(limit < len);
+	return limit < len;
 }
 
 /* The fast test goes on once the section at BASE is ready to be used
@@ -222,8 +239,8 @@ size_t ks__arena_mapped(void)
 
 size_t ks__arena_window(size_t *carved)
 {
-	*carved = window.off ? 0 : window.next;
-	return window.off ? 0 : window.len;
+	*carved = window.start ? window.next : 0;
+	return window.start ? window.len : 0;
 }
 
 size_t ks__arena_nr_sections(void)

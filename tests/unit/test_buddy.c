@@ -14,6 +14,8 @@
 #include "init.h"
 #include "os.h"
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 struct block { struct ks_page *pg; unsigned order; };
 
@@ -275,6 +277,71 @@ static void t_window(void)
 	ks__pages_free(pg, 2);
 }
 
+/* An address-space limit set after the window was reserved, below its
+ * size: the window shrinks to its carved sections, whose addresses keep
+ * the fast test; the next section comes from elsewhere, found by the map
+ * only; every block still goes back.  In a child (the limit stays). */
+static void window_limit_child(void *arg)
+{
+	enum { MAX = 64 };
+	struct ks_page *blocks[MAX];
+	size_t carved, before, after, n = 0, nsec;
+	struct rlimit rl;
+	char *first;
+
+	(void)arg;
+	blocks[n++] = ks__pages_alloc(0, 0);
+	if (!blocks[0])
+		_exit(10);
+	first = ks_page_address(blocks[0]);
+	if (!ks_in_heap_window(first))
+		_exit(77);                        /* no window here */
+	before = ks__arena_window(&carved);
+	/* what the process maps besides the window, plus 512 MiB: below the
+	 * window's size, unless something else (a sanitizer's shadow) maps
+	 * terabytes, and then there is nothing to test */
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (!f || fscanf(f, "%lu", &pages) != 1)
+		_exit(10);
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = pages * 4096 - before + (512ul << 20);
+	if (rl.rlim_cur >= before)
+		_exit(77);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		_exit(11);
+	nsec = ks__arena_nr_sections();
+	while (ks__arena_nr_sections() == nsec && n < MAX)   /* a section more */
+		if (!(blocks[n++] = ks__pages_alloc(0, KS_MAX_ORDER)))
+			_exit(12);
+	after = ks__arena_window(&carved);
+	if (ks__arena_nr_sections() == nsec || after >= before || after < carved)
+		_exit(13);
+	if (!ks_in_heap_window(first) || !ks_in_heap_window(first + 4096))
+		_exit(14);                        /* carved: still fast */
+	char *last = ks_page_address(blocks[n - 1]);
+	if (!ks_is_ours(last) || ((uintptr_t)last - (uintptr_t)first < after &&
+				  !ks_in_heap_window(last)))
+		_exit(15);
+	ks__pages_free(blocks[0], 0);
+	for (size_t i = 1; i < n; i++)
+		ks__pages_free(blocks[i], KS_MAX_ORDER);
+	_exit(ks__buddy_check() == 0 && ks__arena_check() == 0 ? 0 : 16);
+}
+
+static void t_window_limit(void)
+{
+	struct harness_child ch;
+	char how[64];
+
+	ks_boot();
+	REQUIRE(harness_run_child(window_limit_child, NULL, 60, &ch));
+	if (WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 77)
+		SKIP("no heap window in this process, or it maps terabytes besides");
+	CHECK_MSG(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0,
+		  "a late RLIMIT_AS: %s", harness_child_end(&ch, how, sizeof(how)));
+}
+
 static unsigned pb_type_of(struct ks_page *pg)
 {
 	struct ks_page *base = (struct ks_page *)ks_section_base(pg);
@@ -372,6 +439,7 @@ static const struct harness_case cases[] = {
 	{ "zeroed_and_purge", t_zeroed_and_purge },
 	{ "arena", t_arena },
 	{ "window", t_window },
+	{ "window_limit", t_window_limit },
 };
 
 int main(int argc, char **argv)
