@@ -137,30 +137,36 @@ static void window_close(bool give_back)
 	window.len = keep;
 }
 
+/* An address-space limit LIMIT set (or lowered) since the window was
+ * reserved closes it, since carving from the reservation would not count
+ * against the limit: a limit below the window's size was set with no
+ * thought of it, and gets the uncarved rest back; a larger one was most
+ * likely reckoned from the process's size, reservation included
+ * (hostile.c's address_limit test does so), and the reservation stays.
+ * True if address space went back. */
+static bool window_obey(size_t limit)
+{
+	size_t len = window.len;
+
+	if (window.off || !window.start || limit >= window.limit)
+		return false;
+	window_close(limit < len);
+	return limit < len;
+}
+
 /* The next section of the window, mapped; 0 if there is none to give.
  * The window's state is the normal zone's: only its grower, under the
- * zone's grow_lock, calls this and window_open.  An address-space limit
- * set (or lowered) after the window was reserved closes it, since carving
- * from the reservation would not count against the limit: a limit below
- * the window's size was set with no thought of it, and gets the uncarved
- * rest back; a larger one was most likely reckoned from the process's
- * size, reservation included (hostile.c's address_limit test does so),
- * and the reservation stays. */
+ * zone's grow_lock, calls this, window_obey and window_open. */
 static uintptr_t window_carve(void)
 {
 	size_t limit = ks__os_space_limit();
 	uintptr_t base;
 
+	if (!window.off && !window.start && !window_reserve(limit))
+		window.off = true;
+	window_obey(limit);
 	if (window.off)
 		return 0;
-	if (!window.start && !window_reserve(limit)) {
-		window.off = true;
-		return 0;
-	}
-	if (limit < window.limit) {
-		window_close(limit < window.len);
-		return 0;
-	}
 	base = window.start + window.next;
 	if (window.next + KS_SECTION_SIZE > window.len ||
 	    !ks__os_commit((void *)base, KS_SECTION_SIZE))
@@ -171,12 +177,7 @@ static uintptr_t window_carve(void)
 
 bool ks__arena_window_yield(void)
 {
-	size_t limit = ks__os_space_limit(), len = window.len;
-
-	if (window.off || !window.start || limit >= window.limit)
-		return false;
-	window_close(limit < len);
-	return limit < len;
+	return window_obey(ks__os_space_limit());
 }
 
 /* The fast test goes on once the section at BASE is ready to be used

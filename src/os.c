@@ -158,24 +158,15 @@ void *ks__os_map(size_t len, size_t align, bool below_4g)
 
 void *ks__os_reserve(size_t len, size_t align)
 {
-	char *p;
+	char *p = ks__os_map_none(len + align);
 
-	COUNT(mmap, 1);
-	p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	return trim(p, len + align, len, align);
+	return p ? trim(p, len + align, len, align) : NULL;
 }
 
 bool ks__os_commit(void *addr, size_t len)
 {
-	void *p;
-
 	COUNT(mmap, 1);
-	p = mmap(addr, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-	if (p != addr) {
+	if (map_at(addr, len, MAP_FIXED) != addr) {
 		errno = ENOMEM;
 		return false;
 	}
