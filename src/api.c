@@ -159,7 +159,7 @@ ks_export void ks_cache_free(ks_cache_t *c, void *obj)
 	}
 	cc = ks_cpu_cache_of(ks__tls_tcache, c);
 	if (ks_likely(cc && cc->cursor != cc->limit)) {
-		*cc->cursor++ = obj;
+		ks_cc_push(cc, cc->cursor, obj);
 		return;
 	}
 	if (c->sc.debug)

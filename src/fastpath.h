@@ -104,8 +104,7 @@ static inline bool ks_free_push(struct ks_cpu_cache *cc, void *p)
 		ks__free_keyed(p);
 	} else {
 		*(ks_free_key_t *)p = KS_FREE_KEY;
-		*cur = p;
-		cc->cursor = cur + 1;
+		ks_cc_push(cc, cur, p);
 	}
 	return true;
 }

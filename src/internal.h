@@ -107,6 +107,9 @@ static const bool ks_config_stats = false;
 #define ks_noinline     __attribute__((noinline))
 #define ks_cold         __attribute__((cold, noinline))
 #define ks_export       __attribute__((visibility("default")))
+/* Stores before it stay before it (no instruction): for what a fork child
+ * reads of a thread the fork stopped anywhere (magazine.c, "Fork"). */
+#define ks_barrier()    __asm__ volatile("" ::: "memory")
 /* On the extern declaration of a variable the fast path reads: the
  * compiler then knows it is in this object and addresses it directly,
  * where -fvisibility=hidden alone (which applies to definitions) leaves a

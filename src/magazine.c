@@ -67,6 +67,7 @@
  *    not survive, reading their cpu caches as the fork left them, at any
  *    instruction.  So no magazine may be reachable from a cpu cache and
  *    from a depot at once, and no object from a magazine and a slab: a
+ *    push writes the slot before it moves the cursor (ks_cc_push), a
  *    trade with the depot updates the cpu cache before it drops the depot
  *    lock (which fork_prepare takes), a drain clears the cpu cache before
  *    it hands the magazines over, and a flush zeroes the rounds before it
@@ -451,6 +452,7 @@ static void swap_loaded(struct ks_cpu_cache *cc)
 {
 	struct ks_mag *m = unload(cc);
 
+	ks_barrier();                  /* m's rounds before m is prev: "Fork" */
 	set_loaded(cc, cc->prev);
 	cc->prev = m;
 }
@@ -468,7 +470,7 @@ bool ks__mag_push_prev(struct ks_cpu_cache *cc, void *obj)
 	if (!cc->base || cc->prev->rounds)
 		return false;
 	swap_loaded(cc);
-	*cc->cursor++ = obj;
+	ks_cc_push(cc, cc->cursor, obj);
 	return true;
 }
 
@@ -588,7 +590,7 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 	mag_flush(c, cc->prev);
 	swap_loaded(cc);
 push:
-	*cc->cursor++ = obj;
+	ks_cc_push(cc, cc->cursor, obj);
 }
 
 /* ---- draining ----------------------------------------------------------- */

@@ -34,6 +34,20 @@ static inline uint32_t ks_cc_rounds(const struct ks_cpu_cache *cc)
 	return (uint32_t)(cc->cursor - cc->base);
 }
 
+/* Put OBJ in the free slot CUR of CC's loaded magazine (CUR is cc->cursor,
+ * below cc->limit): the one push of every path.  The slot is written before
+ * the cursor moves past it, and the compiler may not swap the two stores
+ * (it would: they cannot alias), because a fork child reads a vanished
+ * thread's cursor as the fork left it (magazine.c, "Fork"): a cursor moved
+ * first would give back whatever the slot held before, an object in use or
+ * one of another cache that had the magazine earlier. */
+static inline void ks_cc_push(struct ks_cpu_cache *cc, void **cur, void *obj)
+{
+	*cur = obj;
+	ks_barrier();
+	cc->cursor = cur + 1;
+}
+
 /* A stack of magazines in a depot (magazine.c's mag_push, mag_pop). */
 struct ks_mag_stack {
 	struct ks_mag *top;
