@@ -203,7 +203,7 @@ static unsigned initial_magsize(size_t size)
 static void depot_init(struct ks_cache *c, struct ks_depot *d)
 {
 	memset(d, 0, sizeof(*d));
-	ks_lock_init(&d->lock, KS_LR_DEPOT);
+	d->lock = ks__lock_get(&d->own_lock, KS_LR_DEPOT);
 	d->magsize = c->magsize;
 	d->max_full = c->node_max_full;
 }
@@ -264,6 +264,7 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 				break;
 		if (id == KS_MAX_CACHE_IDS) {
 			ks_unlock(&caches_lock);
+			ks__lock_put(c->depot0.lock);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -335,10 +336,10 @@ static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
 	struct ks_depot *d = m->rounds ? home_depot(c, m) : depot_of(c, node);
 
 	KS_ASSERT(m->rounds <= m->size);
-	ks_lock(&d->lock);
+	ks_lock(d->lock);
 	if (mag_push(d, m->rounds ? &d->full : &d->empty, m))
 		m = NULL;
-	ks_unlock(&d->lock);
+	ks_unlock(d->lock);
 	if (m) {
 		mag_flush(c, m);
 		mag_delete(m);
@@ -349,9 +350,9 @@ static void depot_put(struct ks_cache *c, struct ks_mag *m, unsigned node)
  * contended often. */
 static void depot_lock(struct ks_depot *d)
 {
-	if (ks_likely(ks_trylock(&d->lock)))
+	if (ks_likely(ks_trylock(d->lock)))
 		return;
-	ks_lock(&d->lock);
+	ks_lock(d->lock);
 	if (++d->contention >= CONTENTION_GROW && d->magsize < (1u << MAG_MAX_SHIFT)) {
 		d->magsize *= 2;
 		d->contention = 0;
@@ -419,9 +420,9 @@ static struct ks_mag *mag_get_empty(struct ks_cache *c, unsigned node)
 	struct ks_depot *d = depot_of(c, node);
 	struct ks_mag *m;
 
-	ks_lock(&d->lock);
+	ks_lock(d->lock);
 	m = mag_pop(&d->empty);
-	ks_unlock(&d->lock);
+	ks_unlock(d->lock);
 	if (m) {
 		m->rounds = 0;
 		return m;
@@ -510,12 +511,12 @@ void *ks__mag_alloc_slow(struct ks_cache *c, ks_gfp_t gfp)
 			d->nr_swaps++;
 		cc->prev = unload(cc);         /* under the lock: see "Fork" */
 		set_loaded(cc, full);
-		ks_unlock(&d->lock);
+		ks_unlock(d->lock);
 		if (spare)
 			mag_delete(spare);
 		goto pop;
 	}
-	ks_unlock(&d->lock);
+	ks_unlock(d->lock);
 	/* 3. fill the loaded magazine from the slab layer, half of it */
 	got = ks__slab_alloc_bulk(&c->sc, gfp, (size_t)(cc->limit - cc->base + 1) / 2,
 				  cc->base);
@@ -581,10 +582,10 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		cc->prev = unload(cc);         /* under the lock: see "Fork" */
 		empty->rounds = 0;
 		set_loaded(cc, empty);
-		ks_unlock(&d->lock);
+		ks_unlock(d->lock);
 		goto push;
 	}
-	ks_unlock(&d->lock);
+	ks_unlock(d->lock);
 	/* 3. the depot is full: the previous magazine's objects go to the
 	 *    slabs, and it becomes the loaded one */
 	mag_flush(c, cc->prev);
@@ -616,12 +617,12 @@ static size_t depot_release(struct ks_cache *c, struct ks_depot *d, size_t nfull
 	struct ks_mag *full, *empty;
 	size_t n = 0;
 
-	ks_lock(&d->lock);
+	ks_lock(d->lock);
 	full = pop_n(&d->full, nfull);
 	empty = pop_n(&d->empty, nempty);
 	d->full.min = d->full.nr;
 	d->empty.min = d->empty.nr;
-	ks_unlock(&d->lock);
+	ks_unlock(d->lock);
 	while (full) {
 		struct ks_mag *m = full;
 		full = m->next;
@@ -689,10 +690,10 @@ bool ks__mag_is_free(struct ks_cache *c, void *obj)
 		bool found = false;
 		if (!d)
 			continue;
-		ks_lock(&d->lock);
+		ks_lock(d->lock);
 		for (const struct ks_mag *m = d->full.top; m && !found; m = m->next)
 			found = mag_has(m, m->rounds, obj);
-		ks_unlock(&d->lock);
+		ks_unlock(d->lock);
 		if (found)
 			return true;
 	}
@@ -748,9 +749,9 @@ int ks__mag_check(struct ks_cache *c)
 		struct ks_depot *d = depot_if(c, i);
 		if (!d)
 			continue;
-		ks_lock(&d->lock);
+		ks_lock(d->lock);
 		broken += check_stack(c, d, &d->full, true) + check_stack(c, d, &d->empty, false);
-		ks_unlock(&d->lock);
+		ks_unlock(d->lock);
 	}
 	/* the calling thread's pair: the only cpu caches it may read */
 	if (cc && cc->base) {
@@ -827,6 +828,9 @@ void ks__mag_cache_fini(struct ks_cache *c)
 	if (c->id >= KS_NR_CLASSES)
 		id_bits[c->id / 64] &= ~(1ul << (c->id % 64));
 	ks_unlock(&caches_lock);
+	for (unsigned i = 0; i < KS_MAX_NODES; i++)
+		if (c->depot[i])
+			ks__lock_put(c->depot[i]->lock);
 	ks__meta_put_nodes((ks_meta_slot *)c->depot);
 }
 
@@ -885,7 +889,7 @@ void ks__mag_lock_all(void)
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
 		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (c->depot[i])
-				ks_lock(&c->depot[i]->lock);
+				ks_lock(c->depot[i]->lock);
 	}
 }
 
@@ -899,7 +903,7 @@ void ks__mag_unlock_all(bool child)
 		struct ks_cache *c = ks_list_entry(pos, struct ks_cache, depot_link);
 		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (c->depot[i])
-				ks_lock_after_fork(&c->depot[i]->lock, child);
+				ks_lock_after_fork(c->depot[i]->lock, child);
 	}
 	ks_lock_after_fork(&caches_lock, child);
 	if (!child) {

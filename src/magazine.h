@@ -57,7 +57,7 @@ struct ks_mag_stack {
 };
 
 struct ks_depot {
-	ks_lock_t lock;
+	ks_lock_t *lock;             /* in the lock pool (meta.h), or own_lock */
 	struct ks_mag_stack full;    /* magazines with objects */
 	struct ks_mag_stack empty;
 	size_t max_full;             /* each stack's cap; beyond it, magazines
@@ -65,6 +65,7 @@ struct ks_depot {
 	unsigned magsize;            /* capacity of magazines made from now on */
 	unsigned contention;         /* failed trylocks since the last resize */
 	uint64_t nr_swaps;           /* statistics, under lock */
+	ks_lock_t own_lock;
 } __attribute__((aligned(KS_CACHE_LINE)));
 
 struct ks_cache {

@@ -22,6 +22,21 @@
  * meta_lock is rank 5 of internal.h's lock order: it is taken with no
  * depot, node or zone lock held, and takes the zone's locks under it when
  * the pool needs a page.
+ *
+ * The lock pool.  fork_prepare takes the lock of every slab node and depot
+ * and the fork handlers release them, in the parent and in the child: a
+ * write to the page of each lock right after the fork, when every page is
+ * shared copy-on-write, so a page fault in each process for each page that
+ * holds one.  Kept inside their nodes and depots, the locks of the kmalloc
+ * caches alone were spread over thirteen pages; a fork cost sixty page
+ * faults where glibc's costs eighteen.  So the locks of nodes and depots
+ * live here, one to a cache line (no two caches' locks share one), side by
+ * side in a static array of which only the slots used are ever touched: a
+ * few pages hold the locks of every cache a program has.  A slot is taken
+ * and given back with no lock (a stack of free slots under a 64-bit word
+ * with a generation, so that a slot popped and pushed again in between
+ * fails the compare-and-swap); when the array is used up, a node or depot
+ * keeps its lock inside itself, as before.
  */
 #include "meta.h"
 #include "page_alloc.h"
@@ -101,4 +116,56 @@ void ks__meta_lock_all(void)
 void ks__meta_unlock_all(bool child)
 {
 	ks_lock_after_fork(&meta_lock, child);
+}
+
+/* ---- the lock pool -------------------------------------------------------- */
+
+union lock_slot {
+	ks_lock_t lock;
+	uint32_t next;               /* on the free stack: the next slot + 1 */
+} __attribute__((aligned(KS_CACHE_LINE)));
+
+static union lock_slot lock_pool[KS_LOCK_POOL];
+static uint32_t lock_pool_used;      /* slots ever handed out */
+static uint64_t lock_pool_free;      /* generation << 32 | top slot + 1 */
+
+ks_lock_t *ks__lock_get(ks_lock_t *own, unsigned rank)
+{
+	uint64_t top = __atomic_load_n(&lock_pool_free, __ATOMIC_ACQUIRE), next;
+	union lock_slot *s = NULL;
+	uint32_t i;
+
+	while ((uint32_t)top) {
+		s = &lock_pool[(uint32_t)top - 1];
+		next = ((top >> 32) + 1) << 32 |
+		       __atomic_load_n(&s->next, __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&lock_pool_free, &top, next, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+			break;
+		s = NULL;
+	}
+	if (!s && (i = __atomic_fetch_add(&lock_pool_used, 1, __ATOMIC_RELAXED)) <
+		  KS_LOCK_POOL)
+		s = &lock_pool[i];
+	if (!s) {
+		ks_lock_init(own, rank);
+		return own;
+	}
+	ks_lock_init(&s->lock, rank);
+	return &s->lock;
+}
+
+void ks__lock_put(ks_lock_t *l)
+{
+	union lock_slot *s = (union lock_slot *)l;
+	uint64_t top, next;
+
+	if (s < lock_pool || s >= lock_pool + KS_LOCK_POOL)
+		return;                      /* the owner's own */
+	top = __atomic_load_n(&lock_pool_free, __ATOMIC_RELAXED);
+	do {
+		__atomic_store_n(&s->next, (uint32_t)top, __ATOMIC_RELAXED);
+		next = ((top >> 32) + 1) << 32 | (uint32_t)(s - lock_pool + 1);
+	} while (!__atomic_compare_exchange_n(&lock_pool_free, &top, next, false,
+					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }

@@ -18,6 +18,14 @@ void *ks__meta_get(ks_meta_slot *slot, void (*init)(void *block, void *arg, unsi
 /* Free the blocks of SLOTS[1..KS_MAX_NODES) (slot 0 is part of its owner)
  * and clear them, when their cache goes. */
 void ks__meta_put_nodes(ks_meta_slot *slots);
+/* The lock of a slab node or depot: a cache line of the lock pool, made
+ * a fresh lock of RANK, where fork's handlers find it beside the others
+ * (meta.c), or OWN, the owner's own, if the pool is used up.  Lock-free,
+ * so it may be called under any lock.  ks__lock_put gives one back when
+ * its owner goes (OWN is left alone). */
+#define KS_LOCK_POOL 1024
+ks_lock_t *ks__lock_get(ks_lock_t *own, unsigned rank);
+void ks__lock_put(ks_lock_t *l);
 /* Fork: take the pool's lock (rank 5), and release or renew it. */
 void ks__meta_lock_all(void);
 void ks__meta_unlock_all(bool child);

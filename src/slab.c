@@ -125,7 +125,7 @@ void ks__slab_init_nodes(unsigned n)
 static void node_init(struct ks_slab_node *nd, unsigned id)
 {
 	memset(nd, 0, sizeof(*nd));
-	ks_lock_init(&nd->lock, KS_LR_NODE);
+	nd->lock = ks__lock_get(&nd->own_lock, KS_LR_NODE);
 	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
 		ks_list_init(&nd->partial[b]);
 	ks_list_init(&nd->full);
@@ -265,6 +265,7 @@ int ks__slab_cache_init(struct ks_slab_cache *sc, const char *name, size_t size,
 	sc->name[n] = '\0';
 	set_layout(sc);
 	if (sc->size > (KS_PAGE_SIZE << KS_SLAB_MAX_ORDER)) {
+		ks__lock_put(sc->node0.lock);
 		errno = EINVAL;
 		return -1;
 	}
@@ -299,11 +300,11 @@ static struct ks_page *slab_grow(struct ks_slab_cache *sc, struct ks_slab_node *
 	if (!head)
 		return NULL;
 	count_growth(sc->order);
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	colour = nd->colour_next;
 	nd->colour_next = colour >= sc->colour_count ? 0 : colour + 1;
 	nd->nr_grow++;
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 
 	for (size_t i = 0; i < (1ul << sc->order); i++) {
 		head[i].kind = KS_PG_SLAB;
@@ -574,10 +575,10 @@ static size_t purge_idle(bool all, bool try)
 			unsigned budget = all ? UINT32_MAX : 256;
 			if (!nd)
 				continue;
-			if (try ? !ks_trylock(&nd->lock) : (ks_lock(&nd->lock), false))
+			if (try ? !ks_trylock(nd->lock) : (ks_lock(nd->lock), false))
 				continue;
 			pages += purge_node_locked(sc, nd, all, &budget);
-			ks_unlock(&nd->lock);
+			ks_unlock(nd->lock);
 		}
 	}
 	ks_unlock(&ks__slab_caches_lock);
@@ -684,11 +685,11 @@ static size_t take_or_grow_locked(struct ks_slab_cache *sc, struct ks_slab_node 
 		got += k;
 		if (k)
 			continue;
-		ks_unlock(&nd->lock);
+		ks_unlock(nd->lock);
 		head = slab_grow(sc, nd, gfp);
 		if (!head)
 			return got;
-		ks_lock(&nd->lock);
+		ks_lock(nd->lock);
 		add_new_locked(nd, head);
 	}
 	return got;
@@ -699,10 +700,10 @@ size_t ks__slab_alloc_bulk(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t n, voi
 	struct ks_slab_node *nd = this_node(sc);
 	size_t got;
 
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	got = take_or_grow_locked(sc, nd, gfp, n, objs);
 	if (got == n)
-		ks_unlock(&nd->lock);
+		ks_unlock(nd->lock);
 	for (size_t i = 0; sc->offset && i < got; i++)
 		objs[i] = (char *)objs[i] + sc->offset;
 	return got;
@@ -720,13 +721,13 @@ bool ks__slab_is_free(struct ks_slab_cache *sc, void *obj)
 	size_t i = (size_t)((char *)obj - sc->offset - slab_base(head)) / sc->size, n = 0;
 	bool found = false;
 
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	if (i >= head->carved)                         /* never handed out */
 		found = true;
 	for (char *slot = head->freelist; slot && !found && n++ < sc->objs_per_slab;
 	     slot = *free_ptr(sc, slot))
 		found = slot + sc->offset == (char *)obj;
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 	return found;
 }
 
@@ -743,9 +744,9 @@ void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
 			;                      /* a run of one slab's objects */
 		if (home != nd) {              /* objects of another node */
 			if (nd)
-				ks_unlock(&nd->lock);
+				ks_unlock(nd->lock);
 			nd = home;
-			ks_lock(&nd->lock);
+			ks_lock(nd->lock);
 		}
 		empty = put_locked(sc, nd, head, objs + i, run);
 		if (empty && nr_release < KS_ARRAY_SIZE(release))
@@ -754,7 +755,7 @@ void ks__slab_free_bulk(struct ks_slab_cache *sc, size_t n, void **objs)
 			add_new_locked(nd, empty);
 	}
 	if (nd)
-		ks_unlock(&nd->lock);
+		ks_unlock(nd->lock);
 	while (nr_release)
 		slab_release(sc, release[--nr_release]);
 }
@@ -787,11 +788,11 @@ void *ks__slab_alloc_debug(struct ks_slab_cache *sc, ks_gfp_t gfp, size_t req)
 	struct ks_slab_node *nd = this_node(sc);
 	void *slot;
 
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	if (!take_or_grow_locked(sc, nd, gfp, 1, &slot))
 		return NULL;
 	ks__debug_on_alloc(sc, slot, req);  /* reports and aborts on damage */
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 	ks_vg_alloc_in((char *)slot + sc->offset, req, sc->meta_offset - sc->offset,
 		       (gfp & KS_GFP_ZERO) || sc->ctor);
 	if (gfp & KS_GFP_ZERO)
@@ -832,9 +833,9 @@ static void put_one(struct ks_slab_cache *sc, void *obj)
 	struct ks_page *head = slab_of(sc, obj), *release;
 	struct ks_slab_node *nd = node_of(sc, head);
 
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	release = put_locked(sc, nd, head, &obj, 1);
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 	if (release)
 		slab_release(sc, release);
 }
@@ -903,9 +904,9 @@ void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 	if (!slot)
 		ks__report(KS_ERR_INVALID_FREE, obj, sc->name);
 	nd = node_of(sc, ks_virt_to_page(slot));
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	ks__debug_on_free(sc, slot, obj);   /* reports and aborts on misuse */
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 	ks_vg_free(obj);
 	quarantine_add(sc, obj);
 }
@@ -949,7 +950,7 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 		struct ks_slab_node *nd = node_if(sc, i);
 		if (!nd)
 			continue;
-		ks_lock(&nd->lock);
+		ks_lock(nd->lock);
 		while (!ks_list_empty(&nd->empty)) {
 			struct ks_list *l = nd->empty.next;
 			ks_list_del(l);
@@ -957,7 +958,7 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 			nd->nr_empty--;
 			nd->nr_shrink++;
 		}
-		ks_unlock(&nd->lock);
+		ks_unlock(nd->lock);
 	}
 	while (!ks_list_empty(&doomed)) {
 		struct ks_page *head = ks_list_entry(doomed.next, struct ks_page, lru);
@@ -975,7 +976,7 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 		struct ks_slab_node *nd = node_if(sc, i);
 		if (!nd)
 			continue;
-		ks_lock(&nd->lock);
+		ks_lock(nd->lock);
 		t->nr_partial += nd->nr_partial;
 		t->nr_full += nd->nr_full;
 		t->nr_empty += nd->nr_empty;
@@ -985,7 +986,7 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 		t->nr_shrink += nd->nr_shrink;
 		t->nr_slab_allocs += nd->nr_slab_allocs;
 		t->nr_slab_frees += nd->nr_slab_frees;
-		ks_unlock(&nd->lock);
+		ks_unlock(nd->lock);
 	}
 }
 
@@ -1005,6 +1006,9 @@ void ks__slab_cache_fini(struct ks_slab_cache *sc)
 	ks_lock(&ks__slab_caches_lock);
 	ks_list_del(&sc->link);
 	ks_unlock(&ks__slab_caches_lock);
+	for (unsigned i = 0; i < KS_MAX_NODES; i++)
+		if (sc->node[i])
+			ks__lock_put(sc->node[i]->lock);
 	ks__meta_put_nodes((ks_meta_slot *)sc->node);
 }
 
@@ -1038,11 +1042,11 @@ void ks__slab_leaks(void)
 			struct ks_slab_node *nd = node_if(sc, n);
 			if (!nd)
 				continue;
-			ks_lock(&nd->lock);
+			ks_lock(nd->lock);
 			slab_list_leaks(sc, &nd->full);
 			for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
 				slab_list_leaks(sc, &nd->partial[b]);
-			ks_unlock(&nd->lock);
+			ks_unlock(nd->lock);
 		}
 	}
 	ks_unlock(&ks__slab_caches_lock);
@@ -1056,7 +1060,7 @@ void ks__slab_lock_all(void)
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (sc->node[i])
-				ks_lock(&sc->node[i]->lock);
+				ks_lock(sc->node[i]->lock);
 	}
 }
 
@@ -1068,7 +1072,7 @@ void ks__slab_unlock_all(bool child)
 		struct ks_slab_cache *sc = ks_list_entry(pos, struct ks_slab_cache, link);
 		for (unsigned i = 0; i < ks__nr_nodes; i++)
 			if (sc->node[i])
-				ks_lock_after_fork(&sc->node[i]->lock, child);
+				ks_lock_after_fork(sc->node[i]->lock, child);
 	}
 }
 
@@ -1122,7 +1126,7 @@ static int check_node(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 
 	for (unsigned b = 0; b < KS_PARTIAL_BUCKETS; b++)
 		lists[2 + b] = &nd->partial[b];
-	ks_lock(&nd->lock);
+	ks_lock(nd->lock);
 	for (unsigned l = 0; l < KS_ARRAY_SIZE(lists); l++) {
 		int want = l == 0 ? 0 : l == 1 ? 2 : 1;   /* full, empty, partial */
 		ks_list_for_each(pos, lists[l]) {
@@ -1136,7 +1140,7 @@ static int check_node(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 	if (counts[0] != nd->nr_full || counts[1] != nd->nr_partial ||
 	    counts[2] != nd->nr_empty || inuse != nd->active_objs)
 		broken++;
-	ks_unlock(&nd->lock);
+	ks_unlock(nd->lock);
 	return broken;
 }
 

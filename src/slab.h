@@ -23,7 +23,8 @@
  * the cache; the others are made when a thread of their node first uses
  * the cache (meta.c). */
 struct ks_slab_node {
-	ks_lock_t lock;              /* the lists, the counters, colour_next */
+	ks_lock_t *lock;             /* the lists, the counters, colour_next:
+	                                in the lock pool (meta.h), or own_lock */
 	/* slabs with free and used objects, by fullness: partial[b] holds
 	 * slabs with inuse in [b, b+1) quarters of objs_per_slab */
 	struct ks_list partial[KS_PARTIAL_BUCKETS];
@@ -36,6 +37,7 @@ struct ks_slab_node {
 	unsigned id;                 /* its index in the cache's node[] */
 	/* statistics, under lock */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
+	ks_lock_t own_lock;
 } __attribute__((aligned(KS_CACHE_LINE)));
 
 struct ks_slab_cache {

@@ -3,13 +3,15 @@
  * test_slab.c - slab caches: list transitions (empty -> partial -> full and
  * back), colour offsets cycling per slab, constructor runs, alignment,
  * bulk paths, shrink, nodes (a slab belongs to the node that grew it,
- * frees go home), lazy carving, idle slabs giving back their free pages,
+ * frees go home), the lock pool their locks come from, lazy carving, idle slabs giving back their free pages,
  * and ks__slab_check() after every operation.  Runs with
  * KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
 #include "internal.h"
 #include "slab.h"
+#include "meta.h"
+#include "kmalloc.h"
 #include "os.h"
 #include <sys/mman.h>
 #include "init.h"
@@ -322,8 +324,60 @@ static void t_purge_idle(void)
 	ks__slab_cache_fini(&sc);
 }
 
+/* The locks fork's handlers take and release: every node's is a cache
+ * line of the lock pool (meta.c), the pool's slots sit side by side so
+ * that a fork writes few pages, a cache that goes gives its slots back for
+ * the next one, and a node whose pool is used up keeps its own lock. */
+static void t_lock_pool(void)
+{
+	static struct ks_slab_cache a, b;
+	static ks_lock_t own[KS_LOCK_POOL + 1];
+	static ks_lock_t *got[KS_LOCK_POOL + 1];
+	ks_lock_t *lk[3];
+	void *obj[3];
+	ks_boot();
+	if (ks__nr_nodes < 3)
+		SKIP("needs KSLAB_OPTIONS=nodes=3 (has %u nodes)", ks__nr_nodes);
+	REQUIRE(ks__slab_cache_init(&a, "t-locks", 64, 0, 0, NULL) == 0);
+	for (unsigned n = 0; n < 3; n++) {
+		REQUIRE((obj[n] = alloc_on(&a, n)) != NULL);
+		lk[n] = a.node[n]->lock;
+		CHECK(lk[n] != &a.node[n]->own_lock);
+		CHECK_EQ((uintptr_t)lk[n] % KS_CACHE_LINE, 0);
+		for (unsigned m = 0; m < n; m++)
+			CHECK(lk[n] != lk[m]);
+		/* with the kmalloc caches' locks, in one small array */
+		CHECK((uintptr_t)lk[n] - (uintptr_t)ks__kmalloc_caches[0].sc.node0.lock <
+		      (uintptr_t)KS_LOCK_POOL * KS_CACHE_LINE);
+		ks_lock(lk[n]);              /* a working lock */
+		ks_unlock(lk[n]);
+	}
+	for (unsigned n = 0; n < 3; n++)
+		ks__slab_free(&a, obj[n]);
+	CHECK_EQ(ks__slab_cache_busy(&a), 0);
+	ks__slab_cache_fini(&a);
+	/* the slots come back, the last given back first */
+	REQUIRE(ks__slab_cache_init(&b, "t-locks2", 96, 0, 0, NULL) == 0);
+	CHECK(b.node[0]->lock == lk[2]);
+	ks__slab_cache_fini(&b);
+	/* used up: the owner's own lock, then a slot again once one is back */
+	size_t n = 0;
+	while (n < KS_LOCK_POOL && (got[n] = ks__lock_get(&own[n], KS_LR_NODE)) != &own[n])
+		n++;
+	REQUIRE(n < KS_LOCK_POOL);
+	CHECK(got[n] == &own[n]);
+	ks_lock(got[n]);
+	ks_unlock(got[n]);
+	ks__lock_put(got[n]);            /* its own: left alone */
+	ks__lock_put(got[0]);
+	CHECK(ks__lock_get(&own[0], KS_LR_NODE) == got[0]);
+	for (size_t i = 0; i < n; i++)
+		ks__lock_put(got[i]);
+}
+
 static const struct harness_case cases[] = {
 	{ "nodes", t_nodes },
+	{ "lock_pool", t_lock_pool },
 	{ "lazy_carving", t_lazy_carving },
 	{ "purge_idle", t_purge_idle },
 	{ "fullest_first", t_fullest_first },
