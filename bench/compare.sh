@@ -103,6 +103,7 @@ CASES=(
 	"alloc-test|w|pre|-|$W/alloc-test -t 2 -i 1m -w 4000 -x 1000"
 	"frag|w|pre|-|$W/frag -m 300m -s 16 -S 512 -k 20"
 	"thread-churn|w|pre|-|$W/thread-churn -r 3000 -w 4 -n 200"
+	"forks|w|pre|-|$W/forks -n 1500"
 	"realloc-double|w|pre|-|$W/realloc-growth -m double -l 1g -r 1"
 	"realloc-step|w|pre|-|$W/realloc-growth -m step -l 64m -i 4k -r 8"
 	"realloc-sparse|w|pre|-|$W/realloc-growth -m double -l 1g -r 4 -t 64k"

@@ -22,6 +22,7 @@ BENCH_WORKLOADS = \
 	bench/workloads/alloc-test \
 	bench/workloads/frag \
 	bench/workloads/thread-churn \
+	bench/workloads/forks \
 	bench/workloads/realloc-growth \
 	bench/workloads/rss-decay \
 	bench/workloads/mixed-heap \
@@ -40,6 +41,7 @@ bench_workloads_false_sharing_SOURCES = bench/workloads/false-sharing.c $(BENCH_
 bench_workloads_alloc_test_SOURCES = bench/workloads/alloc-test.c $(BENCH_WL_H)
 bench_workloads_frag_SOURCES = bench/workloads/frag.c $(BENCH_WL_H)
 bench_workloads_thread_churn_SOURCES = bench/workloads/thread-churn.c $(BENCH_WL_H)
+bench_workloads_forks_SOURCES = bench/workloads/forks.c $(BENCH_WL_H)
 bench_workloads_realloc_growth_SOURCES = bench/workloads/realloc-growth.c $(BENCH_WL_H)
 bench_workloads_rss_decay_SOURCES = bench/workloads/rss-decay.c $(BENCH_WL_H)
 bench_workloads_mixed_heap_SOURCES = bench/workloads/mixed-heap.c $(BENCH_WL_H)
