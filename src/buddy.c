@@ -678,13 +678,13 @@ static bool claim_locked(struct ks_zone *z, struct ks_page *pg)
 }
 
 
-void ks__buddy_free_range(struct ks_page *pg, size_t nr)
+void ks__buddy_free_range(struct ks_page *pg, size_t nr, bool fresh)
 {
 	struct ks_zone *z = &ks__zones[ks_page_section(pg)->zone];
 	uint64_t now = ks__clock_ms();
 
 	ks_lock(&z->lock);
-	free_range_locked(z, pg, nr, 0, now);
+	free_range_locked(z, pg, nr, fresh ? KS_PF_CLEAN | KS_PF_PURGED : 0, now);
 	ks_unlock(&z->lock);
 }
 

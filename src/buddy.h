@@ -57,9 +57,10 @@ size_t ks__buddy_free_bytes(void);
 /* Take the NR pages from FIRST (one section) out of the free blocks that
  * hold them, if every one is free; false, and nothing taken, if not. */
 bool ks__buddy_claim_range(struct ks_page *first, size_t nr);
-/* Give back the pages [PG, PG + NR) of one section, dirty, as the aligned
- * blocks they split into, under one lock. */
-void ks__buddy_free_range(struct ks_page *pg, size_t nr);
+/* Give back the pages [PG, PG + NR) of one section, as the aligned blocks
+ * they split into, under one lock: dirty, or, if FRESH (mapped anew, no
+ * memory behind them), clean and purged. */
+void ks__buddy_free_range(struct ks_page *pg, size_t nr, bool fresh);
 int ks__buddy_check(void);
 /* The lock order's zone part, for fork. */
 void ks__buddy_lock_all(void);

@@ -609,6 +609,31 @@ static bool known_block(const void *p)
 	       (char *)ks_page_address(pg) + pg->s_off == p;
 }
 
+/* A page-path block that realloc grows past the page path: its pages
+ * move to a mapping of their own (vmalloc.c), no byte copied; NULL if
+ * they cannot (then realloc copies). */
+static void *large_adopt(struct ks_page *pg, size_t size)
+{
+	size_t nr = pg->nr_pages;
+	void *p = ks_page_address(pg), *q;
+
+	/* not under red zones, the quarantine or valgrind, which watch the
+	 * block's place; not from a huge-page section, whose fresh pages
+	 * would lose the advice; not from DMA32, which a mapping of its own
+	 * is not */
+	if (large_redzone() || large_quarantined() || ks__on_memcheck || ks__opt.thp ||
+	    ks_page_section(pg)->zone != KS_ZONE_NORMAL)
+		return NULL;
+	q = ks__vmalloc_adopt(p, nr << KS_PAGE_SHIFT, size);
+	if (!q)
+		return NULL;
+	__atomic_sub_fetch(&large_pages, nr, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&large_count, 1, __ATOMIC_RELAXED);
+	ks__pages_free_moved(pg, nr);
+	ks__debug_log(KS_LOG_REALLOC, q, size);
+	return q;
+}
+
 /* Resize a page-path block in place; false if it must move. */
 static bool large_resize(struct ks_page *pg, size_t size)
 {
@@ -651,6 +676,9 @@ void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp)
 			ks__debug_log(KS_LOG_REALLOC, p, size);
 			return p;
 		}
+		if (pg->kind == KS_PG_LARGE && size > KS_PAGE_PATH_MAX &&
+		    (q = large_adopt(pg, size)) != NULL)
+			return q;
 	} else if (size > KS_PAGE_PATH_MAX && old && !ks__on_memcheck &&
 		   old == ks__vmalloc_usable(p) &&
 		   (q = ks__vmalloc_realloc(p, size))) {

@@ -214,7 +214,7 @@ bool ks__pages_decay(void)
  * one visit to the zone. */
 static void free_range(struct ks_page *pg, size_t nr)
 {
-	ks__buddy_free_range(pg, nr);
+	ks__buddy_free_range(pg, nr, false);
 	if (!ks__pages_decay())
 		dirty_limit();
 }
@@ -257,6 +257,17 @@ void ks__pages_shrink_exact(struct ks_page *pg, size_t nr)
 	if (nr < pg->nr_pages)
 		free_range(pg + nr, pg->nr_pages - nr);
 	pg->nr_pages = nr;
+}
+
+bool ks__pages_free_moved(struct ks_page *pg, size_t nr)
+{
+	KS_ASSERT(pg->head_delta == 0 && pg->nr_pages == nr);
+	if (!ks__os_commit(ks_page_address(pg), nr << KS_PAGE_SHIFT)) {
+		pg->kind = KS_PG_RESERVED;   /* a hole: never handed out again */
+		return false;
+	}
+	ks__buddy_free_range(pg, nr, true);
+	return true;
 }
 
 bool ks__pages_grow_exact(struct ks_page *pg, size_t nr)

@@ -27,6 +27,11 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 void ks__pages_free_exact(struct ks_page *pg, size_t nr);
 /* Shrink an exact block in place to NR pages (NR <= its nr_pages). */
 void ks__pages_shrink_exact(struct ks_page *pg, size_t nr);
+/* The pages of the exact block PG (NR of them) were moved out of their
+ * section with mremap (a page-path block that realloc makes a vmalloc
+ * one): map fresh pages in their place and give them back, clean.  False
+ * if the kernel would not map them: they stay out of use, reserved. */
+bool ks__pages_free_moved(struct ks_page *pg, size_t nr);
 /* Grow an exact block in place to NR pages if the pages after it are free;
  * false if they are not. */
 bool ks__pages_grow_exact(struct ks_page *pg, size_t nr);

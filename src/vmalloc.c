@@ -65,8 +65,17 @@
  * memset, which costs less than the fault and the kernel's clearing of a
  * fresh page.
  *
+ * Blocks from the page path.  A page-path block (up to 4 MiB, pages of a
+ * section) that realloc grows past the page path becomes a block of this
+ * file without a copy: ks__vmalloc_adopt moves its pages out of the
+ * section with mremap, and the page allocator maps fresh pages into the
+ * hole and takes them back, clean (page_alloc.c).  A buffer doubled from
+ * 4 KiB to 1 GiB is then never copied above 32 KiB, as under glibc, whose
+ * blocks have their own mapping from 128 KiB.
+ *
  * Locking: vm_lock guards the table, the lazy list and the counters;
- * mmap/munmap/mremap run outside it except the table's own growth.
+ * mmap/munmap/mremap run outside it except the table's own growth and an
+ * adoption's mremap (so that the slot made for it is still free).
  */
 #include "vmalloc.h"
 #include "page_alloc.h"
@@ -470,6 +479,29 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	if (len >= KS_THP_MIN && len > old && ks__opt.thp &&
 	    ks__os_mostly_resident((char *)q + old / 2, KS_DENSE_PROBE))
 		ks__os_hugepage(q, len);
+	return q;
+}
+
+void *ks__vmalloc_adopt(void *p, size_t old_len, size_t size)
+{
+	size_t len = ks_align_up(size, ks__os_page_size);
+	void *q = NULL;
+
+	if (len < size || len <= old_len)
+		return NULL;
+	/* under the lock, so that the slot made for it is still there (one
+	 * mremap of a few MiB: page tables move, no bytes) */
+	ks_lock(&vm_lock);
+	if ((nr_areas + 1) * 2 <= table_size || grow_table_locked()) {
+		if ((q = ks__os_remap(p, old_len, with_room(len), true)) != NULL)
+			len = with_room(len);
+		else
+			q = ks__os_remap(p, old_len, len, true);
+		if (q && !insert_locked((uintptr_t)q, len, len))
+			KS_BUG_ON(1);      /* there was room */
+		demand_now += q != NULL;
+	}
+	ks_unlock(&vm_lock);
 	return q;
 }
 

@@ -14,6 +14,12 @@ bool ks__vmalloc_free(void *p);
 size_t ks__vmalloc_usable(const void *p);
 /* Resize in place or by mremap; NULL (errno ENOMEM, P intact) on failure. */
 void *ks__vmalloc_realloc(void *p, size_t size);
+/* Make the OLD_LEN bytes at P, pages of a section (a page-path block
+ * that realloc grows past the page path), a block of SIZE bytes with a
+ * mapping of its own, with headroom: mremap moves the pages out, nothing
+ * is copied, and the caller maps fresh pages into the hole.  NULL, P
+ * untouched, if the kernel will not. */
+void *ks__vmalloc_adopt(void *p, size_t old_len, size_t size);
 /* Unmap the lazy areas past the decay time (cheap when there are none). */
 void ks__vmalloc_decay(void);
 /* Unmap every lazy area; returns the bytes unmapped. */

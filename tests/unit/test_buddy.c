@@ -168,7 +168,7 @@ static void t_runs(void)
 	struct ks_page *pg = ks__pages_alloc(KS__GFP_LARGE, 4);   /* grows the zone */
 	REQUIRE(pg != NULL);
 	size_t free0 = z->free_pages;
-	ks__buddy_free_range(pg + 2, 10);           /* pages 2..11 free */
+	ks__buddy_free_range(pg + 2, 10, false);    /* pages 2..11 free */
 	CHECK_EQ(z->free_pages, free0 + 10);
 	CHECK_EQ(pg[2].kind, KS_PG_BUDDY);
 	CHECK_EQ(pg[4].order, 2);
@@ -179,15 +179,15 @@ static void t_runs(void)
 	CHECK_EQ(z->free_pages, free0 + 1);         /* page 11 stays free */
 	CHECK_EQ(pg[11].kind, KS_PG_BUDDY);
 	CHECK_EQ(ks__buddy_check(), 0);
-	ks__buddy_free_range(pg, 2);
-	ks__buddy_free_range(pg + 2, 9);
-	ks__buddy_free_range(pg + 12, 4);
+	ks__buddy_free_range(pg, 2, false);
+	ks__buddy_free_range(pg + 2, 9, false);
+	ks__buddy_free_range(pg + 12, 4, false);
 	CHECK_EQ(ks__buddy_check(), 0);
 	/* aligned requests never come from a run */
 	struct ks_page *al = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, false);
 	REQUIRE(al != NULL);
 	CHECK_EQ(ks_page_pfn(al) & 15, 0);
-	ks__buddy_free_range(al, 9);
+	ks__buddy_free_range(al, 9, false);
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 

@@ -4,7 +4,8 @@
  * their own mappings found through the hash table (which grows past its
  * static boot size and keeps every chain unbroken through deletions),
  * usable sizes, realloc that keeps contents and grows with headroom,
- * alignment by over-mapping, lazy areas (freed blocks kept for reuse,
+ * alignment by over-mapping, page-path blocks that realloc moves here
+ * without a copy, lazy areas (freed blocks kept for reuse,
  * grown, split, merged, trimmed; few kept until large allocations are
  * frequent), and ks__vmalloc_check() after each step.
  */
@@ -12,6 +13,11 @@
 #include "internal.h"
 #include "os.h"
 #include "vmalloc.h"
+#include "kmalloc.h"
+#include "buddy.h"
+#include "arena.h"
+#include "options.h"
+#include <stdlib.h>
 #include "init.h"
 
 static void t_alloc_free(void)
@@ -183,7 +189,51 @@ static void t_lazy(void)
 	CHECK_EQ(ks__vmalloc_check(), 0);
 }
 
+/* A page-path block that realloc grows past the page path moves to a
+ * mapping of its own without a copy: its contents come along, and the
+ * pages it leaves in its section are mapped anew, fresh and free, for the
+ * next page-path block. */
+static void t_adopt(void)
+{
+	ks_boot();
+	if (ks__opt.redzone || ks__opt.thp || ks__opt.poison)
+		SKIP("red zones, poison and huge pages keep page-path blocks in place "
+		     "(KSLAB_OPTIONS=%s)", getenv("KSLAB_OPTIONS"));
+	size_t size = (3u << 20) + 123;
+	unsigned char *p = ks__kmalloc(size, 0), *q;
+	REQUIRE(p != NULL);
+	REQUIRE(ks_is_ours(p) && ks_virt_to_page(p)->kind == KS_PG_LARGE);
+	for (size_t i = 0; i < size; i += 512)
+		p[i] = (unsigned char)(i >> 9 | 1);
+	size_t vm_before = ks__vmalloc_count();
+	q = ks__krealloc(p, 9u << 20, 0);
+	REQUIRE(q != NULL);
+	CHECK(q != p && !ks_is_ours(q));
+	CHECK_EQ(ks__vmalloc_count(), vm_before + 1);
+	CHECK(ks__vmalloc_usable(q) >= (9u << 20));
+	for (size_t i = 0; i < size; i += 512)
+		if (q[i] != (unsigned char)(i >> 9 | 1))
+			CHECK_MSG(0, "byte %zu lost in the move", i);
+	memset(q + size, 0x5a, (9u << 20) - size);
+	CHECK(ks_virt_to_page(p)->kind != KS_PG_LARGE);  /* given back */
+	CHECK_EQ(p[0], 0);                /* mapped anew: reads as zero */
+	CHECK_EQ(ks__buddy_check(), 0);
+	CHECK_EQ(ks__vmalloc_check(), 0);
+	/* the pages serve page-path blocks again */
+	unsigned char *r[4];
+	for (int i = 0; i < 4; i++) {
+		REQUIRE((r[i] = ks__kmalloc(3u << 20, 0)) != NULL);
+		memset(r[i], i + 1, 3u << 20);
+	}
+	for (int i = 0; i < 4; i++)
+		ks__kfree(r[i]);
+	ks__kfree(q);
+	CHECK_EQ(ks__vmalloc_count(), vm_before);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static const struct harness_case cases[] = {
+	{ "adopt", t_adopt },
 	{ "alloc_free", t_alloc_free },
 	{ "table_growth", t_table_growth },
 	{ "realloc", t_realloc },
