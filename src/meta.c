@@ -144,8 +144,10 @@ ks_lock_t *ks__lock_get(ks_lock_t *own, unsigned rank)
 			break;
 		s = NULL;
 	}
-	if (!s && (i = __atomic_fetch_add(&lock_pool_used, 1, __ATOMIC_RELAXED)) <
-		  KS_LOCK_POOL)
+	/* a fresh slot; once they are all out, the counter stays about there
+	 * (never wraps around to slots in use) */
+	if (!s && __atomic_load_n(&lock_pool_used, __ATOMIC_RELAXED) < KS_LOCK_POOL &&
+	    (i = __atomic_fetch_add(&lock_pool_used, 1, __ATOMIC_RELAXED)) < KS_LOCK_POOL)
 		s = &lock_pool[i];
 	if (!s) {
 		ks_lock_init(own, rank);
