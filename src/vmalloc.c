@@ -439,6 +439,20 @@ static size_t with_room(size_t len)
 	return ks_align_up(len + room, ks__os_page_size);
 }
 
+/* Move or grow the OLD bytes at P to *LEN (> OLD) with headroom, or
+ * without if the kernel refuses it; *LEN becomes what was mapped.  NULL if
+ * neither works (P intact). */
+static void *remap_grow(void *p, size_t old, size_t *len)
+{
+	void *q = ks__os_remap(p, old, with_room(*len), true);
+
+	if (q) {
+		*len = with_room(*len);
+		return q;
+	}
+	return ks__os_remap(p, old, *len, true);
+}
+
 void *ks__vmalloc_realloc(void *p, size_t size)
 {
 	size_t len = ks_align_up(size, ks__os_page_size), old, old_usable;
@@ -461,10 +475,7 @@ void *ks__vmalloc_realloc(void *p, size_t size)
 	}
 	remove_locked(a);          /* off the table while it may move */
 	ks_unlock(&vm_lock);
-	if (len > old && (q = ks__os_remap(p, old, with_room(len), true)) != NULL)
-		len = with_room(len);
-	if (!q)
-		q = ks__os_remap(p, old, len, true);
+	q = len > old ? remap_grow(p, old, &len) : ks__os_remap(p, old, len, true);
 	ks_lock(&vm_lock);
 	if (!q) {
 		insert_locked((uintptr_t)p, old, old_usable);   /* its slot was just freed */
@@ -493,10 +504,7 @@ void *ks__vmalloc_adopt(void *p, size_t old_len, size_t size)
 	 * mremap of a few MiB: page tables move, no bytes) */
 	ks_lock(&vm_lock);
 	if ((nr_areas + 1) * 2 <= table_size || grow_table_locked()) {
-		if ((q = ks__os_remap(p, old_len, with_room(len), true)) != NULL)
-			len = with_room(len);
-		else
-			q = ks__os_remap(p, old_len, len, true);
+		q = remap_grow(p, old_len, &len);
 		if (q && !insert_locked((uintptr_t)q, len, len))
 			KS_BUG_ON(1);      /* there was room */
 		demand_now += q != NULL;
