@@ -405,7 +405,7 @@ found:
 }
 
 struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				size_t keep, bool unaligned)
+				size_t keep, bool unaligned, unsigned up_to)
 {
 	struct ks_page *pg;
 	unsigned o = 0;
@@ -429,6 +429,10 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 	}
 	flags = pg->flags;
 	area_del(z, pg, o);
+	if (up_to > order && keep == (1ul << order)) { /* a batch: less to split */
+		order = o < up_to ? o : up_to;
+		keep = 1ul << order;
+	}
 	while (o > order) {             /* expand(): halves go back down */
 		o--;
 		area_add(z, pg + (1ul << o), o, flags, pg->free_stamp);

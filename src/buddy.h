@@ -42,9 +42,11 @@ void ks__buddy_init(void);
  * pages are kept (an exact block), the rest go back in the same visit;
  * when UNALIGNED, an exact block may be any run of KEEP free pages.
  * The head's flags carry KS_PF_CLEAN when every byte of the block reads
- * as zero. */
+ * as zero.  UP_TO above ORDER lets a whole block (not an exact one) come
+ * out larger, up to 2^up_to pages, when a larger one would be split for
+ * it: its head's order says how large. */
 struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				size_t keep, bool unaligned);
+				size_t keep, bool unaligned, unsigned up_to);
 /* Give back a block (head page, order); DIRTY unless the caller knows it
  * is still zero.  Coalesces with free buddies. */
 void ks__buddy_free(struct ks_page *pg, unsigned order);

@@ -47,27 +47,28 @@
 /* Map one more section into Z and take the block from it, unless another
  * thread grew the zone while this one waited for grow_lock. */
 static struct ks_page *zone_grow_alloc(struct ks_zone *z, unsigned order, unsigned mt,
-				       size_t keep, bool unaligned)
+				       size_t keep, bool unaligned, unsigned up_to)
 {
 	struct ks_section *sec;
 	struct ks_page *pg;
 
 	ks_lock(&z->grow_lock);
-	pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
+	pg = ks__buddy_alloc(z, order, mt, keep, unaligned, up_to);
 	if (!pg) {
 		sec = ks__arena_grow(z->id, z->id == KS_ZONE_DMA32);
 		if (sec) {
 			ks__buddy_add_section(&ks__zones[sec->zone], sec);
-			pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
+			pg = ks__buddy_alloc(z, order, mt, keep, unaligned, up_to);
 		}
 	}
 	ks_unlock(&z->grow_lock);
 	return pg;
 }
 
-/* A block of 2^ORDER pages of which the first KEEP are kept (buddy.c). */
+/* A block of 2^ORDER pages of which the first KEEP are kept, or of up
+ * to 2^UP_TO pages (buddy.c). */
 static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned order,
-				  size_t keep)
+				  size_t keep, unsigned up_to)
 {
 	bool low = z->free_pages < z->wmark[KS_WMARK_MIN] + (1ul << order);
 	unsigned mt = (gfp & KS__GFP_LARGE) ? KS_MT_LARGE : KS_MT_SLAB;
@@ -77,17 +78,19 @@ static struct ks_page *zone_alloc(struct ks_zone *z, ks_gfp_t gfp, unsigned orde
 	/* below the min watermark only KS_GFP_HIGH (or NOWAIT, which cannot
 	 * grow) takes from what is there; the rest grow the zone first */
 	if (!low || (gfp & (KS_GFP_HIGH | KS_GFP_NOWAIT)))
-		pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
+		pg = ks__buddy_alloc(z, order, mt, keep, unaligned, up_to);
 	if (pg || (gfp & KS_GFP_NOWAIT))
 		return pg;
-	pg = zone_grow_alloc(z, order, mt, keep, unaligned);
+	pg = zone_grow_alloc(z, order, mt, keep, unaligned, up_to);
 	if (!pg && low)              /* the OS said no: the reserve it is */
-		pg = ks__buddy_alloc(z, order, mt, keep, unaligned);
+		pg = ks__buddy_alloc(z, order, mt, keep, unaligned, up_to);
 	return pg;
 }
 
-/* 2^ORDER pages from NORMAL or DMA32, of which the first KEEP are kept. */
-static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
+/* 2^ORDER pages from NORMAL or DMA32, of which the first KEEP are kept;
+ * or, UP_TO above ORDER, a block of up to 2^UP_TO pages. */
+static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep,
+				   unsigned up_to)
 {
 	struct ks_page *pg = NULL;
 
@@ -96,13 +99,15 @@ static struct ks_page *pages_alloc(ks_gfp_t gfp, unsigned order, size_t keep)
 		return NULL;
 	}
 	if (!(gfp & KS_GFP_DMA32))
-		pg = zone_alloc(&ks__zones[KS_ZONE_NORMAL], gfp, order, keep);
+		pg = zone_alloc(&ks__zones[KS_ZONE_NORMAL], gfp, order, keep, up_to);
 	if (!pg)                       /* DMA32 asked for, or NORMAL exhausted */
-		pg = zone_alloc(&ks__zones[KS_ZONE_DMA32], gfp, order, keep);
+		pg = zone_alloc(&ks__zones[KS_ZONE_DMA32], gfp, order, keep, up_to);
 	if (!pg) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (pg->order > order)         /* a batch */
+		keep = 1ul << pg->order;
 	ks_vg_addressable(ks_page_address(pg), KS_PAGE_SIZE * keep);
 	if ((gfp & KS_GFP_ZERO) && !(pg->flags & KS_PF_CLEAN))
 		memset(ks_page_address(pg), 0, KS_PAGE_SIZE * keep);
@@ -123,7 +128,12 @@ bool ks__pages_space_short(void)
 
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order)
 {
-	return pages_alloc(gfp, order, 1ul << order);
+	return pages_alloc(gfp, order, 1ul << order, order);
+}
+
+struct ks_page *ks__pages_alloc_batch(ks_gfp_t gfp, unsigned order, unsigned up_to)
+{
+	return pages_alloc(gfp, order, 1ul << order, up_to);
 }
 
 static void dirty_limit(void);
@@ -236,7 +246,7 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 		order = align_order;
 	if (align_order == 0)              /* no alignment beyond a page */
 		gfp |= KS__GFP_UNALIGNED;
-	pg = pages_alloc(gfp | KS__GFP_LARGE, order, nr);   /* the tail goes back there */
+	pg = pages_alloc(gfp | KS__GFP_LARGE, order, nr, order);   /* the tail goes back there */
 	if (!pg)
 		return NULL;
 	pg->kind = kind;
@@ -248,6 +258,11 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 void ks__pages_free_exact(struct ks_page *pg, size_t nr)
 {
 	KS_ASSERT(pg->head_delta == 0 && pg->nr_pages == nr);
+	free_range(pg, nr);
+}
+
+void ks__pages_free_run(struct ks_page *pg, size_t nr)
+{
 	free_range(pg, nr);
 }
 

@@ -15,6 +15,13 @@
 /* A block of 2^order pages: head descriptor, kind still KS_PG_NONE for the
  * caller to set.  Zeroed when gfp has KS_GFP_ZERO.  NULL: errno ENOMEM. */
 struct ks_page *ks__pages_alloc(ks_gfp_t gfp, unsigned order);
+/* A batch: 2^order pages or, when a larger block would be split for them
+ * anyway, that block up to 2^up_to pages (the smallest free block that
+ * holds 2^order, so that the holes of a heap are used before a fresh
+ * block is cut).  The head's order says how many pages came; the caller
+ * may use them as separate blocks of ORDER and free them one by one
+ * (the kernel's rmqueue_bulk, for the per-cpu lists). */
+struct ks_page *ks__pages_alloc_batch(ks_gfp_t gfp, unsigned order, unsigned up_to);
 /* A mapping of kslab's outside the zones (vmalloc) failed for want of
  * address space: true if the heap window gave some back (arena.c). */
 bool ks__pages_space_short(void);
@@ -25,6 +32,9 @@ void ks__pages_free(struct ks_page *pg, unsigned order);
 struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_order,
 				      uint8_t kind);
 void ks__pages_free_exact(struct ks_page *pg, size_t nr);
+/* Give back NR pages from PG on that no descriptor marks as in use: the
+ * unused part of a batch. */
+void ks__pages_free_run(struct ks_page *pg, size_t nr);
 /* Shrink an exact block in place to NR pages (NR <= its nr_pages). */
 void ks__pages_shrink_exact(struct ks_page *pg, size_t nr);
 /* The pages of the exact block PG (NR of them) were moved out of their

@@ -35,6 +35,11 @@ struct ks_slab_node {
 	size_t peak_objs;            /* the most active_objs has been */
 	unsigned colour_next;
 	unsigned id;                 /* its index in the cache's node[] */
+	/* slabs cut from one page block and not yet used, in address order
+	 * (slab.c, 10.): the next is run, then run + 2^order, ... */
+	struct ks_page *run;
+	unsigned run_left;
+	uint32_t run_epoch;          /* slab_epoch when the run was last used */
 	/* statistics, under lock */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
 	ks_lock_t own_lock;

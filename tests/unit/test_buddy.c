@@ -174,7 +174,7 @@ static void t_runs(void)
 	CHECK_EQ(pg[4].order, 2);
 	CHECK_EQ(pg[8].order, 2);
 	CHECK_EQ(ks__buddy_check(), 0);
-	struct ks_page *run = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, true);
+	struct ks_page *run = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, true, 4);
 	CHECK(run == pg + 2);                       /* the shortest run that fits */
 	CHECK_EQ(z->free_pages, free0 + 1);         /* page 11 stays free */
 	CHECK_EQ(pg[11].kind, KS_PG_BUDDY);
@@ -184,7 +184,7 @@ static void t_runs(void)
 	ks__buddy_free_range(pg + 12, 4, false);
 	CHECK_EQ(ks__buddy_check(), 0);
 	/* aligned requests never come from a run */
-	struct ks_page *al = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, false);
+	struct ks_page *al = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, false, 4);
 	REQUIRE(al != NULL);
 	CHECK_EQ(ks_page_pfn(al) & 15, 0);
 	ks__buddy_free_range(al, 9, false);
@@ -428,6 +428,53 @@ static void t_deferred(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
+
+/* A batch: a hole (a free block smaller than the most asked for) is taken
+ * as it is; when a larger block has to be split, up to 2^up_to pages of it
+ * come out in one piece, and its pages go back one by one. */
+static void t_batch(void)
+{
+	static struct ks_page *held[4096];
+	size_t n = 0;
+	ks_boot();
+	ks__pages_free(ks__pages_alloc(0, 0), 0);      /* a section exists */
+	size_t free0 = ks__zones[KS_ZONE_NORMAL].free_pages;
+	struct ks_page *pg;
+	/* take the holes until a block is split: then it comes whole */
+	for (;;) {
+		REQUIRE(n < KS_ARRAY_SIZE(held));
+		pg = held[n++] = ks__pages_alloc_batch(0, 0, 3);
+		REQUIRE(pg != NULL);
+		CHECK_LE(pg->order, 3);
+		CHECK_EQ(ks_page_pfn(pg) & ((1ul << pg->order) - 1), 0);
+		if (pg->order == 3)
+			break;
+	}
+	for (size_t i = 0; i < 8; i++)                  /* none of it is free */
+		CHECK(pg[i].kind != KS_PG_BUDDY);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* a page of it freed alone is a hole: the next batch is that page */
+	ks__pages_free(pg + 5, 0);
+	struct ks_page *hole = ks__pages_alloc_batch(0, 0, 3);
+	CHECK(hole == pg + 5);
+	CHECK_EQ(hole->order, 0);
+	/* the pages of a batch go back in pieces, and merge */
+	ks__pages_free(pg, 0);
+	ks__pages_free_run(pg + 1, 4);
+	ks__pages_free(hole, 0);
+	ks__pages_free_run(pg + 6, 2);
+	while (n-- > 1)
+		ks__pages_free(held[n - 1], held[n - 1]->order);
+	CHECK_EQ(ks__buddy_check(), 0);
+	CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages, free0);
+	/* up_to no larger than order: an ordinary block */
+	pg = ks__pages_alloc_batch(0, 2, 2);
+	REQUIRE(pg != NULL);
+	CHECK_EQ(pg->order, 2);
+	ks__pages_free(pg, 2);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static const struct harness_case cases[] = {
 	{ "deferred", t_deferred },
 	{ "grouping", t_grouping },
@@ -435,6 +482,7 @@ static const struct harness_case cases[] = {
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
 	{ "runs", t_runs },
+	{ "batch", t_batch },
 	{ "dma32", t_dma32 },
 	{ "zeroed_and_purge", t_zeroed_and_purge },
 	{ "arena", t_arena },

@@ -3,7 +3,8 @@
  * test_slab.c - slab caches: list transitions (empty -> partial -> full and
  * back), colour offsets cycling per slab, constructor runs, alignment,
  * bulk paths, shrink, nodes (a slab belongs to the node that grew it,
- * frees go home), the lock pool their locks come from, lazy carving, idle slabs giving back their free pages,
+ * frees go home), the lock pool their locks come from, runs of slabs cut
+ * from one block, lazy carving, idle slabs giving back their free pages,
  * and ks__slab_check() after every operation.  Runs with
  * KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
@@ -12,6 +13,7 @@
 #include "slab.h"
 #include "meta.h"
 #include "kmalloc.h"
+#include "page_alloc.h"
 #include "os.h"
 #include <sys/mman.h>
 #include "init.h"
@@ -376,6 +378,71 @@ static void t_lock_pool(void)
 		ks__lock_put(got[i]);
 }
 
+
+/* Runs (slab.c, 10.): once a node has grown a few slabs, a slab cut from a
+ * larger block comes with the rest of it, and the node's next slabs are
+ * those pages, in address order; shrink and idle ticks give a run back. */
+static void t_runs(void)
+{
+	static struct ks_slab_cache sc;
+	static void *objs[64 * 128];
+	size_t n = 0;
+	ks_boot();
+	ks__tls_node = 0;
+	REQUIRE(ks__slab_cache_init(&sc, "t-runs", 256, 0, 0, NULL) == 0);
+	REQUIRE(sc.order == 0);
+	struct ks_slab_node *nd = sc.node[0];
+	unsigned per = sc.objs_per_slab;
+	/* no run before the node has grown a few slabs */
+	while (nd->nr_grow < 8) {
+		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+		CHECK_EQ(nd->run_left, 0);
+	}
+	/* then one, once a block is split for a slab (holes go first) */
+	while (nd->run_left == 0) {
+		REQUIRE(n < KS_ARRAY_SIZE(objs));
+		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+	}
+	CHECK_LE(nd->run_left, 7);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	/* the next slab is the run's first page, then the one after it */
+	while (head_of(objs[n - 1])->inuse < per)
+		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+	struct ks_page *next = nd->run;
+	unsigned left = nd->run_left;
+	REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+	CHECK(head_of(objs[n - 1]) == next);
+	CHECK_EQ(nd->run_left, left - 1);
+	if (left > 1) {
+		for (unsigned i = 1; i < per; i++)
+			REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+		CHECK(head_of(objs[n - 1]) == next + 1);
+	}
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	/* idle for two ticks: the run goes back */
+	if (nd->run_left) {
+		ks__slab_purge_idle(false);
+		ks__slab_purge_idle(false);
+		ks__slab_purge_idle(false);
+		CHECK_EQ(nd->run_left, 0);
+	}
+	/* shrink gives back the run and the empty slabs: every page */
+	while (nd->run_left == 0 && n < KS_ARRAY_SIZE(objs))
+		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
+	while (n)
+		ks__slab_free(&sc, objs[--n]);
+	CHECK(nd->run_left != 0);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	size_t free0 = ks__zones[KS_ZONE_NORMAL].free_pages;
+	size_t pages = ks__slab_shrink(&sc);
+	CHECK_EQ(nd->run_left, 0);
+	CHECK_EQ(ks__zones[KS_ZONE_NORMAL].free_pages, free0 + pages);
+	CHECK_EQ(ks__slab_check(&sc), 0);
+	CHECK_EQ(ks__slab_cache_busy(&sc), 0);
+	ks__slab_cache_fini(&sc);
+}
+
 static const struct harness_case cases[] = {
 	{ "nodes", t_nodes },
 	{ "lock_pool", t_lock_pool },
@@ -387,6 +454,7 @@ static const struct harness_case cases[] = {
 	{ "ctor_and_align", t_ctor_and_align },
 	{ "bulk_and_order", t_bulk_and_order },
 	{ "power_of_two_natural", t_power_of_two_natural },
+	{ "runs", t_runs },             /* last: it leaves free pages dirty */
 };
 
 int main(int argc, char **argv)
