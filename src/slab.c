@@ -114,8 +114,9 @@
  *    (ks__pages_alloc_batch), and the node keeps the slabs it did not use
  *    yet as its run, to grow from in address order.  A free page of the
  *    heap (a hole) is still used first, as a single slab.  Python with
- *    PYTHONMALLOC=malloc ran 9% faster for it (its collector walks every
- *    object it tracks).  A run holds at most 7 slabs' pages, never used;
+ *    PYTHONMALLOC=malloc ran 7% faster for it (its collector walks every
+ *    object it tracks), with the same faults and RSS everywhere else
+ *    (bench/RESULTS.md).  A run holds at most 7 slabs' pages, never used;
  *    it goes back to the page allocator with ks_cache_shrink, malloc_trim,
  *    or when no slab was taken from it for two decay ticks.
  */
