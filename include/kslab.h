@@ -173,7 +173,8 @@ uint64_t ks_percpu_sum(void *pcp, size_t offset);
 struct ks_stats {
 	size_t mapped;         /* bytes mapped from the OS (sections + large) */
 	size_t page_free;      /* bytes free in the buddy allocator */
-	size_t slab_bytes;     /* bytes in slabs of all caches */
+	size_t slab_bytes;     /* bytes in slabs of all caches, and in the
+	                          pages they keep for their next slabs */
 	size_t slab_active;    /* bytes of objects allocated from slabs */
 	size_t large_bytes;    /* bytes in page-path and mmap-path blocks */
 	size_t large_count;    /* number of such blocks */

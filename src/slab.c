@@ -1088,6 +1088,7 @@ void ks__slab_totals(struct ks_slab_cache *sc, struct ks_slab_totals *t)
 		t->nr_empty += nd->nr_empty;
 		t->active_objs += nd->active_objs;
 		t->peak_objs += nd->peak_objs;
+		t->run_pages += (size_t)nd->run_left << sc->order;
 		t->nr_grow += nd->nr_grow;
 		t->nr_shrink += nd->nr_shrink;
 		t->nr_slab_allocs += nd->nr_slab_allocs;

@@ -76,6 +76,7 @@ struct ks_slab_cache {
 struct ks_slab_totals {
 	size_t nr_partial, nr_full, nr_empty, active_objs;
 	size_t peak_objs;            /* the nodes' peaks, added up */
+	size_t run_pages;            /* kept for the next slabs (slab.c, 10.) */
 	uint64_t nr_grow, nr_shrink, nr_slab_allocs, nr_slab_frees;
 };
 

@@ -40,6 +40,7 @@
 struct cache_row {
 	char name[KS_CACHE_NAME_MAX];
 	size_t active, total, size, per_slab, pages_per_slab, slabs, active_slabs;
+	size_t run_pages;             /* kept for its next slabs */
 	size_t depot_full, magsize;
 	size_t in_use, cached, peak;  /* objects: the program's, in magazines,
 	                                 most ever out of the slabs */
@@ -61,6 +62,7 @@ static void read_cache(struct ks_slab_cache *sc, struct cache_row *r)
 	r->size = sc->size;
 	r->per_slab = sc->objs_per_slab;
 	r->pages_per_slab = 1ul << sc->order;
+	r->run_pages = t.run_pages;
 	r->depot_full = c ? ks__mag_depot_full(c, &magsize) : 0;
 	r->magsize = magsize;
 	r->grown = t.nr_grow;
@@ -105,7 +107,7 @@ static void for_each_cache(void (*fn)(struct cache_row *, void *), void *arg)
 static void sum_row(struct cache_row *r, void *arg)
 {
 	struct ks_stats *st = arg;
-	st->slab_bytes += r->slabs * r->pages_per_slab * KS_PAGE_SIZE;
+	st->slab_bytes += (r->slabs * r->pages_per_slab + r->run_pages) * KS_PAGE_SIZE;
 	st->slab_active += r->active * r->size;
 	st->nr_caches++;
 }

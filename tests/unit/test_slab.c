@@ -405,6 +405,9 @@ static void t_runs(void)
 	}
 	CHECK_LE(nd->run_left, 7);
 	CHECK_EQ(ks__slab_check(&sc), 0);
+	struct ks_slab_totals t;
+	ks__slab_totals(&sc, &t);             /* counted (ks_stats_get too) */
+	CHECK_EQ(t.run_pages, nd->run_left);
 	/* the next slab is the run's first page, then the one after it */
 	while (head_of(objs[n - 1])->inuse < per)
 		REQUIRE((objs[n++] = ks__slab_alloc(&sc, 0)) != NULL);
