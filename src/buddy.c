@@ -429,7 +429,8 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 	}
 	flags = pg->flags;
 	area_del(z, pg, o);
-	if (up_to > order && keep == (1ul << order)) { /* a batch: less to split */
+	if (up_to > order) {            /* a batch: less to split */
+		KS_ASSERT(keep == (1ul << order));   /* never an exact block */
 		order = o < up_to ? o : up_to;
 		keep = 1ul << order;
 	}

@@ -255,15 +255,15 @@ struct ks_page *ks__pages_alloc_exact(ks_gfp_t gfp, size_t nr, unsigned align_or
 	return pg;
 }
 
-void ks__pages_free_exact(struct ks_page *pg, size_t nr)
-{
-	KS_ASSERT(pg->head_delta == 0 && pg->nr_pages == nr);
-	free_range(pg, nr);
-}
-
 void ks__pages_free_run(struct ks_page *pg, size_t nr)
 {
 	free_range(pg, nr);
+}
+
+void ks__pages_free_exact(struct ks_page *pg, size_t nr)
+{
+	KS_ASSERT(pg->head_delta == 0 && pg->nr_pages == nr);
+	ks__pages_free_run(pg, nr);
 }
 
 void ks__pages_shrink_exact(struct ks_page *pg, size_t nr)

@@ -309,19 +309,6 @@ static inline char *slab_base(const struct ks_page *head)
 	return (char *)ks_page_address(head) + head->s_off;
 }
 
-/* Take ND's run off it: its first page, and *NR pages.  Caller holds ND's
- * lock, and gives the pages back (ks__pages_free_run) once it is dropped. */
-static struct ks_page *take_run_locked(struct ks_slab_cache *sc, struct ks_slab_node *nd,
-				       size_t *nr)
-{
-	struct ks_page *run = nd->run;
-
-	*nr = (size_t)nd->run_left << sc->order;
-	nd->run = NULL;
-	nd->run_left = 0;
-	return run;
-}
-
 /* The pages of a new slab for ND: the next of ND's run, or a block from
  * the page allocator, with what is left of a batch kept as the run (10.).
  * Called without ND's lock. */
@@ -342,9 +329,12 @@ static struct ks_page *slab_pages(struct ks_slab_cache *sc, struct ks_slab_node 
 	}
 	batch = sc->order < KS_RUN_ORDER && nd->nr_grow >= KS_RUN_AFTER;
 	ks_unlock(nd->lock);
-	if (pg || !batch)
-		return pg ? pg : ks__pages_alloc(gfp, sc->order);
-	if (!(pg = ks__pages_alloc_batch(gfp, sc->order, KS_RUN_ORDER)) || pg->order == sc->order)
+	if (pg)
+		return pg;
+	if (!batch)
+		return ks__pages_alloc(gfp, sc->order);
+	pg = ks__pages_alloc_batch(gfp, sc->order, KS_RUN_ORDER);
+	if (!pg || pg->order == sc->order)
 		return pg;
 	spare = (1ul << (pg->order - sc->order)) - 1;
 	ks_lock(nd->lock);
@@ -628,8 +618,8 @@ static size_t purge_node_locked(struct ks_slab_cache *sc, struct ks_slab_node *n
 }
 
 /* Give back the runs of SC's nodes that no slab was taken from for two
- * ticks (or every run, with ALL); with TRY, of the nodes whose lock is
- * free.  Returns the pages given back. */
+ * ticks (or every run, with ALL: ks_cache_shrink); with TRY, of the nodes
+ * whose lock is free.  Returns the pages given back. */
 static size_t drop_idle_runs(struct ks_slab_cache *sc, bool all, bool try)
 {
 	uint32_t epoch = __atomic_load_n(&slab_epoch, __ATOMIC_RELAXED);
@@ -643,8 +633,12 @@ static size_t drop_idle_runs(struct ks_slab_cache *sc, bool all, bool try)
 			continue;
 		if (try ? !ks_trylock(nd->lock) : (ks_lock(nd->lock), false))
 			continue;
-		if (all || nd->run_epoch + 2 <= epoch)
-			run = take_run_locked(sc, nd, &nr);
+		if (all || nd->run_epoch + 2 <= epoch) {
+			run = nd->run;
+			nr = (size_t)nd->run_left << sc->order;
+			nd->run = NULL;
+			nd->run_left = 0;
+		}
 		ks_unlock(nd->lock);
 		if (nr)
 			ks__pages_free_run(run, nr);
@@ -1043,17 +1037,14 @@ size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj)
 size_t ks__slab_shrink(struct ks_slab_cache *sc)
 {
 	struct ks_list doomed;
-	size_t pages = 0;
+	size_t pages = drop_idle_runs(sc, true, false);
 
 	ks_list_init(&doomed);
 	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_slab_node *nd = node_if(sc, i);
-		struct ks_page *run;
-		size_t nr;
 		if (!nd)
 			continue;
 		ks_lock(nd->lock);
-		run = take_run_locked(sc, nd, &nr);
 		while (!ks_list_empty(&nd->empty)) {
 			struct ks_list *l = nd->empty.next;
 			ks_list_del(l);
@@ -1062,9 +1053,6 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc)
 			nd->nr_shrink++;
 		}
 		ks_unlock(nd->lock);
-		if (nr)
-			ks__pages_free_run(run, nr);
-		pages += nr;
 	}
 	while (!ks_list_empty(&doomed)) {
 		struct ks_page *head = ks_list_entry(doomed.next, struct ks_page, lru);
@@ -1251,8 +1239,8 @@ static int check_node(struct ks_slab_cache *sc, struct ks_slab_node *nd)
 		if (nd->run[i].kind != KS_PG_NONE &&  /* a run's pages are unused */
 		    nd->run[i].kind != KS_PG_TAIL)    /* (a stale tail is, too) */
 			broken++;
-	if ((nd->run_left + 1ul) << sc->order > 1ul << KS_RUN_ORDER && nd->run_left)
-		broken++;
+	if (nd->run_left && (nd->run_left + 1ul) << sc->order > 1ul << KS_RUN_ORDER)
+		broken++;                     /* more than a batch's spare slabs */
 	ks_unlock(nd->lock);
 	return broken;
 }
