@@ -35,7 +35,7 @@ void ks__free_slow(void *p) ks_noinline;
 /* The free key: the first four bytes of every object of a kmalloc cache
  * that free() takes back.  An object whose first word holds it is very
  * likely free already: ks__free_check then looks for it where free objects
- * are (the thread's magazines, the depots, its slab) and reports a double
+ * are (every thread's magazines, the depots, its slab) and reports a double
  * free if it is there (glibc's tcache key, in a word the slab layer leaves
  * alone: its free pointer is the second word).  A live object that holds
  * the key by chance, or because the program never wrote its first word,

@@ -159,9 +159,9 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize);
  * stacks as long as their counts, within their caps, full magazines full
  * of C's objects and empty ones empty.  Returns the problems found. */
 int ks__mag_check(struct ks_cache *c);
-/* Is OBJ, an object of C, free where this thread can see: in its own
- * magazines of C, in C's depots, or in its slab?  (Another thread's
- * magazines are not looked at.) */
+/* Is OBJ, an object of C, free: in this thread's magazines of C, in the
+ * magazines other threads have loaded (read racily, under
+ * ks__threads_lock), in C's depots, or in its slab? */
 bool ks__mag_is_free(struct ks_cache *c, void *obj);
 /* ks__mag_check of every cache with depots, each result passed through
  * REPORT(name, problems); returns the sum. */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # matrix.sh - how many heap misuses each allocator catches: every case of
-# bench/misuse/misuse-cases.c (42 of them: 12 misuses at 8 B, 4 KiB and
+# bench/misuse/misuse-cases.c (45 of them: 13 misuses at 8 B, 4 KiB and
 # 256 KiB, and 6 unsized) run once under glibc, kslab as it is, kslab with
 # KSLAB_OPTIONS=debug, and whichever of jemalloc, mimalloc and tcmalloc are
 # installed.  A case is caught if the program does not reach its end: an
@@ -26,7 +26,7 @@ lib=$(cd "$builddir" && pwd)/.libs/libkslab.so
 [[ -r $lib ]] || { echo "matrix.sh: no $lib (build kslab first)" >&2; exit 2; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cc -O1 -w -o "$dir/cases" "$here/misuse-cases.c" || exit 2
+cc -O1 -w -pthread -o "$dir/cases" "$here/misuse-cases.c" || exit 2
 mapfile -t cases < <("$dir/cases" LIST)
 
 names=(glibc kslab kslab-debug)

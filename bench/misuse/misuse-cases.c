@@ -11,13 +11,15 @@
  * Each sized case runs at 8 B, 4 KiB and 256 KiB (the suffix -8, -4k,
  * -256k), the sizes of a small class, a page and the page path.  The
  * misuses are those of the classic suites: double frees (immediate,
- * interleaved with other frees, delayed past many other operations),
+ * interleaved with other frees, delayed past many other operations, the
+ * second by another thread),
  * frees of a pointer inside a block, overflows and underflows of 1 and 32
  * bytes and of 1 MiB, writes and reads after free, realloc of a freed
  * block; and, unsized, frees of stack, global and mmap'd addresses and
  * reads and writes of zero-size blocks.  Every access goes through a
  * volatile pointer, so the compiler cannot drop it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,12 @@ static void churn(void)
 	}
 }
 
+static void *free_it(void *p)
+{
+	free(p);
+	return NULL;
+}
+
 static void run(const char *what, size_t n)
 {
 	volatile unsigned char *volatile p = get(n);
@@ -68,6 +76,13 @@ static void run(const char *what, size_t n)
 		free((void *)p);
 		churn();
 		free((void *)p);
+	} else if (!strcmp(what, "double-free-threads")) {
+		pthread_t t;
+		free((void *)p);         /* stays in this thread's cache */
+		if (pthread_create(&t, NULL, free_it, (void *)p) || pthread_join(t, NULL))
+			exit(3);
+		free(get(n));            /* both copies handed out ... */
+		free(get(n));
 	} else if (!strcmp(what, "free-interior")) {
 		free((void *)(p + 8));
 	} else if (!strcmp(what, "overflow-1")) {
@@ -110,7 +125,7 @@ static void run(const char *what, size_t n)
 
 static const char *const sized[] = {
 	"double-free", "double-free-interleaved", "double-free-delayed",
-	"free-interior", "overflow-1", "overflow-32", "overflow-1m",
+	"double-free-threads", "free-interior", "overflow-1", "overflow-32", "overflow-1m",
 	"underflow-1", "underflow-32", "write-after-free", "read-after-free",
 	"realloc-freed",
 };

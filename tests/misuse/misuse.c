@@ -18,11 +18,13 @@
  * (fastpath.h) every double free glibc's tcache catches: immediate,
  * interleaved with other frees, delayed past many other allocations,
  * after the block was handed out again, and after it went back to its
- * slab; while blocks freed without ever being written raise nothing.  The program
+ * slab, and one more glibc misses: a second free by another thread while
+ * the first sits in the first thread's magazine; while blocks freed without ever being written raise nothing.  The program
  * re-executes itself with the environment it needs, since kslab reads its
  * options when it boots.
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -224,6 +226,29 @@ static void c_double_free_in_slab(void *arg)
 	free(sink);
 }
 
+/* The first free by one thread, which keeps the block in its magazine
+ * and lives on; the second by another thread, whose own magazines and the
+ * depots do not have it (glibc hands such a block out twice). */
+static void *free_in_thread(void *p)
+{
+	free(p);
+	return NULL;
+}
+
+static void c_double_free_other_thread(void *arg)
+{
+	char *p = double_free_start();
+	pthread_t t;
+
+	(void)arg;
+	free(p);                                 /* into this thread's magazine */
+	sink = p;
+	if (pthread_create(&t, NULL, free_in_thread, sink))
+		_exit(3);
+	pthread_join(t, NULL);
+	_exit(5);                                /* not caught */
+}
+
 static void c_free_stack(void *arg)
 {
 	char buf[64];
@@ -385,6 +410,10 @@ static HARNESS_UNUSED void t_double_free_after_reuse(void)
 static HARNESS_UNUSED void t_double_free_in_slab(void)
 {
 	expect_line(c_double_free_in_slab, "double free");
+}
+static HARNESS_UNUSED void t_double_free_other_thread(void)
+{
+	expect_line(c_double_free_other_thread, "double free");
 }
 
 /* Blocks of every small size, freed without ever being written (the
@@ -579,6 +608,7 @@ static const struct harness_case cases[] = {
 	{ "double_free_delayed", t_double_free_delayed },
 	{ "double_free_after_reuse", t_double_free_after_reuse },
 	{ "double_free_in_slab", t_double_free_in_slab },
+	{ "double_free_other_thread", t_double_free_other_thread },
 	{ "unwritten", t_unwritten },
 #ifndef MISUSE_NODEBUG
 	{ "clean", t_clean },
