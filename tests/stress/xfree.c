@@ -5,6 +5,12 @@
  * one shared queue; whichever thread takes a block checks the pattern and
  * frees it (or reallocs it, checks the prefix and passes it on).  Most
  * frees are cross-thread.  Any corruption fails; ks_check() == 0 at the end.
+ *
+ * Case "keyed": the same, with every block's first four bytes set to
+ * kslab's free key (fastpath.h) while it is live, as a program may write
+ * by chance.  Every free of a small block then takes the double-free
+ * check, which searches every thread's magazines while their owners
+ * change them: it must report nothing and lose nothing.
  */
 #include <stdlib.h>
 
@@ -25,6 +31,8 @@ static struct {
 } queue = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool keyed;                       /* the "keyed" case */
+static const uint32_t free_key = 0xb5a7c3e1u;   /* KS_FREE_KEY */
 static int corruptions;
 static unsigned long cross_frees, total_frees;
 
@@ -80,10 +88,32 @@ static void report(const struct item *it, size_t off, int me, const char *when)
 	pthread_mutex_unlock(&report_lock);
 }
 
+/* Fill block IT, and give it the key in the "keyed" case. */
+static void fill(struct item it)
+{
+	pattern_fill(it.p, it.size);
+	if (keyed && it.size >= 8)
+		memcpy(it.p, &free_key, 4);
+}
+
+/* The first bad byte of IT, or its size; in the "keyed" case the key must
+ * still be there, and the pattern's own first word goes back in its
+ * place (so that realloc keeps the pattern). */
+static size_t check(struct item it)
+{
+	if (keyed && it.size >= 8) {
+		uint64_t w = pattern_word(it.p, it.size, 0);
+		if (memcmp(it.p, &free_key, 4) != 0)
+			return 0;
+		memcpy(it.p, &w, 4);
+	}
+	return pattern_check(it.p, it.size);
+}
+
 /* Check the block, then free it or (sometimes) realloc it and pass it on. */
 static void consume(struct item it, int me, uint64_t *rng)
 {
-	size_t off = pattern_check(it.p, it.size);
+	size_t off = check(it);
 
 	if (off != it.size)
 		report(&it, off, me, "before free");
@@ -108,8 +138,8 @@ static void consume(struct item it, int me, uint64_t *rng)
 				break;
 			}
 		}
-		pattern_fill(q, n);
 		struct item back = { q, n, me };
+		fill(back);
 		if (q_push(back))
 			return;
 		it = back;
@@ -117,6 +147,8 @@ static void consume(struct item it, int me, uint64_t *rng)
 	if (it.owner != me)
 		__atomic_add_fetch(&cross_frees, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&total_frees, 1, __ATOMIC_RELAXED);
+	if (keyed && it.size >= 8)
+		memcpy(it.p, &free_key, 4);      /* freed holding the key */
 	free(it.p);
 }
 
@@ -133,7 +165,7 @@ static void *worker(void *arg)
 			fprintf(stderr, "malloc(%zu) failed\n", it.size);
 			abort();
 		}
-		pattern_fill(it.p, it.size);
+		fill(it);
 		while (!q_push(it)) {
 			struct item old;
 
@@ -172,8 +204,15 @@ static void t_xfree(void)
 	CHECK_KSLAB_CONSISTENT("xfree");
 }
 
+static void t_keyed(void)
+{
+	keyed = true;
+	t_xfree();
+}
+
 static const struct harness_case cases[] = {
 	{ "xfree", t_xfree },
+	{ "keyed", t_keyed },
 };
 
 int main(int argc, char **argv)
