@@ -670,20 +670,12 @@ size_t ks__mag_depot_full(struct ks_cache *c, unsigned *magsize)
 
 /* ---- is an object free? (the double-free check) -------------------------- */
 
-static bool mag_has(const struct ks_mag *m, uint32_t rounds, const void *obj)
-{
-	for (uint32_t i = 0; i < rounds; i++)
-		if (m->round[i] == obj)
-			return true;
-	return false;
-}
-
-/* The same for a magazine another thread holds, read behind its owner's
- * back: each field is loaded once and bounded before it is used, so a
- * magazine swapped or drained meanwhile gives a stale answer, never a
- * wild read (a magazine is a slab object of kslab's own, and slab memory
- * stays mapped). */
-static bool mag_has_racy(const struct ks_mag *m, size_t rounds, const void *obj)
+/* Is OBJ among the first ROUNDS objects of M?  Also asked of a magazine
+ * another thread holds, read behind its owner's back: each field is
+ * loaded once and bounded before it is used, so a magazine swapped or
+ * drained meanwhile gives a stale answer, never a wild read (a magazine
+ * is a slab object of kslab's own, and slab memory stays mapped). */
+static bool mag_has(const struct ks_mag *m, size_t rounds, const void *obj)
 {
 	size_t size = m ? __atomic_load_n(&m->size, __ATOMIC_RELAXED) : 0;
 
@@ -693,6 +685,21 @@ static bool mag_has_racy(const struct ks_mag *m, size_t rounds, const void *obj)
 		if (__atomic_load_n(&m->round[i], __ATOMIC_RELAXED) == obj)
 			return true;
 	return false;
+}
+
+/* Is OBJ in CC's loaded or previous magazine?  CC may be another
+ * thread's (see mag_has). */
+static bool cc_has(const struct ks_cpu_cache *cc, const void *obj)
+{
+	void **base = __atomic_load_n(&cc->base, __ATOMIC_RELAXED);
+	void **cur = __atomic_load_n(&cc->cursor, __ATOMIC_RELAXED);
+	struct ks_mag *prev = __atomic_load_n(&cc->prev, __ATOMIC_RELAXED);
+
+	if (!base)
+		return false;
+	return (cur >= base && mag_has(ks_container_of(base, struct ks_mag, round),
+				       (size_t)(cur - base), obj)) ||
+	       (prev && mag_has(prev, __atomic_load_n(&prev->rounds, __ATOMIC_RELAXED), obj));
 }
 
 /* Is OBJ in the magazines of C that another thread has loaded?  A double
@@ -708,17 +715,9 @@ static bool other_threads_have(struct ks_cache *c, const void *obj)
 	ks_lock(&ks__threads_lock);
 	ks_list_for_each(pos, &ks__threads) {
 		struct ks_tcache *tc = ks_list_entry(pos, struct ks_tcache, link);
-		struct ks_cpu_cache *cc = tc != ks__tls_tcache ? ks_cpu_cache_of(tc, c) : NULL;
-		void **base = cc ? __atomic_load_n(&cc->base, __ATOMIC_RELAXED) : NULL;
-		void **cur = base ? __atomic_load_n(&cc->cursor, __ATOMIC_RELAXED) : NULL;
-		struct ks_mag *prev = base ? __atomic_load_n(&cc->prev, __ATOMIC_RELAXED) : NULL;
-		if (!base)
-			continue;
-		found = (cur >= base && mag_has_racy(ks_container_of(base, struct ks_mag, round),
-						     (size_t)(cur - base), obj)) ||
-			(prev && mag_has_racy(prev, __atomic_load_n(&prev->rounds, __ATOMIC_RELAXED),
-					      obj));
-		if (found)
+		struct ks_cpu_cache *cc;
+		if (tc != ks__tls_tcache && (cc = ks_cpu_cache_of(tc, c)) != NULL &&
+		    (found = cc_has(cc, obj)))
 			break;
 	}
 	ks_unlock(&ks__threads_lock);
@@ -729,10 +728,7 @@ bool ks__mag_is_free(struct ks_cache *c, void *obj)
 {
 	struct ks_cpu_cache *cc = ks_cpu_cache_of(ks__tls_tcache, c);
 
-	if (cc && cc->base && (mag_has(ks_cc_loaded(cc), ks_cc_rounds(cc), obj) ||
-			       mag_has(cc->prev, cc->prev->rounds, obj)))
-		return true;
-	if (other_threads_have(c, obj))
+	if ((cc && cc_has(cc, obj)) || other_threads_have(c, obj))
 		return true;
 	for (unsigned i = 0; i < ks__nr_nodes; i++) {
 		struct ks_depot *d = depot_if(c, i);
