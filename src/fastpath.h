@@ -13,7 +13,10 @@
  * by arithmetic, its magazine slot, the cursor against the limit, two
  * stores.
  * No lock, no atomic, no statistics, no debug check: debug caches have no
- * magazine slot (cc_off 0, cursors NULL) and so always take the slow path.
+ * magazine slot (cc_off 0, cursors NULL) and so always take the slow path,
+ * and under KSLAB_OPTIONS=strict no kmalloc page names its slot, so every
+ * free goes to ks__free_swap, which checks the pointer against its slab's
+ * geometry (ks__strict_cc) before it pushes it onto the same magazine.
  * A thread's first call finds ks__tcache_empty, whose magazines are empty
  * and of capacity 0, and falls into the slow path, which builds its state;
  * there is no "initialised?" branch here.  A miss first tries the swap

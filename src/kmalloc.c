@@ -514,6 +514,19 @@ void ks__free_check(void *p)
 		ks__report(KS_ERR_DOUBLE_FREE, p, sc->name);
 }
 
+struct ks_cpu_cache *ks__strict_cc(void *p)
+{
+	struct ks_page *pg = ks_virt_to_page(p);  /* in the heap window */
+	struct ks_slab_cache *sc = pg->cache;
+	struct ks_cache *c;
+
+	if (pg->kind != KS_PG_SLAB || !(sc->flags & KS_CACHE_FREE_KEY) ||
+	    !ks_slab_slot_of(sc, pg, p))
+		return NULL;
+	c = ks_container_of(sc, struct ks_cache, sc);
+	return c->id < KS_NR_CLASSES && c->magazines ? &ks__tls_tcache->cc[c->id + 1] : NULL;
+}
+
 void ks__kfree(void *p)
 {
 	struct ks_page *pg;

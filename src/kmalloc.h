@@ -44,6 +44,10 @@ void ks__kfree(void *p);
 void ks__kmalloc_leaks(void);
 /* Give back the freed large blocks the poison quarantine holds. */
 void ks__kmalloc_quarantine_flush(void);
+/* KSLAB_OPTIONS=strict: the calling thread's cpu cache of the kmalloc
+ * cache P is an object of, if P is the start of one (the fast path's
+ * cpu cache for it); NULL for anything else, which ks__kfree takes. */
+struct ks_cpu_cache *ks__strict_cc(void *p);
 /* Usable bytes of P; 0 if kslab did not give P. */
 size_t ks__ksize(const void *p);
 void *ks__krealloc(void *p, size_t size, ks_gfp_t gfp);

@@ -273,7 +273,10 @@ int ks__mag_cache_init(struct ks_cache *c, int id)
 	c->id = (uint32_t)id;
 	ks_list_add_tail(&c->depot_link, &caches);
 	ks_unlock(&caches_lock);
-	c->sc.cc_off = (c->magazines && id < KS_NR_CLASSES) ?
+	/* a kmalloc cache's pages name its cpu cache, so that free() pushes
+	 * straight onto it; under strict they name none, and every free()
+	 * goes the checked way (ks__kfree) to the same magazines */
+	c->sc.cc_off = (c->magazines && id < KS_NR_CLASSES && !ks__opt.strict) ?
 		       (uint16_t)((id + 1) * sizeof(struct ks_cpu_cache)) : 0;
 	c->sc.owner = c;
 	return 0;

@@ -97,6 +97,15 @@ void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc)
 
 void ks__free_swap(struct ks_cpu_cache *cc, void *p)
 {
+	if (ks_unlikely(ks__opt.strict) && cc == ks__tls_tcache->cc) {
+		/* strict: no page names its cpu cache, so every free() comes
+		 * here; an object's start goes on as the fast path would */
+		cc = ks__strict_cc(p);
+		if (cc && ks_free_push(cc, p))
+			return;
+		if (!cc)
+			cc = ks__tls_tcache->cc;      /* cc[0]: ks__kfree */
+	}
 	if (cc->base && !cc->prev->rounds) {  /* the swap will take it: mark it */
 		ks_free_mark(p);
 		ks__mag_push_prev(cc, p);

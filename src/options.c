@@ -46,6 +46,9 @@ static const struct opt_desc {
 	  "poison free objects of every kmalloc cache", 0 },
 	{ "redzone", OPT_FLAG, offsetof(struct ks_options, redzone),
 	  "red zones around objects of every kmalloc cache", 0 },
+	{ "strict", OPT_FLAG, offsetof(struct ks_options, strict),
+	  "every free of a small block takes the checked way (a pointer into the "
+	  "middle of an object is reported); frees cost more", 0 },
 	{ "track", OPT_FLAG, offsetof(struct ks_options, track),
 	  "record who allocated and who freed each block (its caller and "
 	  "thread); misuse reports name them", 0 },

@@ -15,6 +15,7 @@ struct ks_options {
 	bool debug;          /* poison + red zones on every kmalloc cache */
 	bool poison;
 	bool redzone;
+	bool strict;          /* every free of a small block checked */
 	bool track;          /* the callers of each object's alloc and free */
 	bool leaks;          /* at exit, what is still allocated, by caller */
 	unsigned long log;   /* operations kept for misuse reports (0: none) */

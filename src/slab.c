@@ -218,6 +218,11 @@ static void choose_order(struct ks_slab_cache *sc)
 		}
 	}
 	sc->order = best;
+	/* exact for every offset of a slab of at most 1 MiB: off * (the
+	 * magic's excess over 2^40 / size) stays below 2^40 */
+	_Static_assert((KS_PAGE_SIZE << KS_SLAB_MAX_ORDER) <= (1ul << 20),
+		       "size_magic needs slabs of at most 1 MiB");
+	sc->size_magic = ((1ull << 40) + sc->size - 1) / sc->size;
 	sc->objs_per_slab = (unsigned)((KS_PAGE_SIZE << best) / sc->size);
 	if (sc->objs_per_slab > UINT16_MAX)
 		sc->objs_per_slab = UINT16_MAX;
@@ -1010,21 +1015,10 @@ void ks__slab_free_debug(struct ks_slab_cache *sc, void *obj)
 void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p)
 {
 	struct ks_page *pg = ks_virt_to_page(p);
-	struct ks_page *head;
-	char *base, *slot;
-	size_t off;
 
 	if (pg->kind != KS_PG_SLAB || pg->cache != sc)
 		return NULL;
-	head = ks_page_head(pg);
-	base = slab_base(head);
-	if ((const char *)p < base + sc->offset)
-		return NULL;
-	off = (size_t)((const char *)p - base - sc->offset);
-	if (off % sc->size || off / sc->size >= sc->objs_per_slab)
-		return NULL;
-	slot = base + off;
-	return slot;
+	return ks_slab_slot_of(sc, pg, p);
 }
 
 size_t ks__slab_usable(struct ks_slab_cache *sc, const void *obj)

@@ -54,6 +54,8 @@ struct ks_slab_cache {
 	size_t fp_offset;            /* free pointer within its slot */
 	size_t meta_offset;          /* debug: free pointer + track word */
 	unsigned order, objs_per_slab;
+	uint64_t size_magic;         /* ceil(2^40 / size): an offset in a slab
+	                                over size is (off * size_magic) >> 40 */
 	unsigned quarter[KS_PARTIAL_BUCKETS];  /* inuse where bucket b starts */
 	unsigned colour_count, colour_step;
 	unsigned long flags;
@@ -113,6 +115,24 @@ size_t ks__slab_shrink(struct ks_slab_cache *sc);
 size_t ks__slab_purge_idle(bool all);
 /* The slot P falls in, or NULL if P is not the start of an object. */
 void *ks__slab_object_start(struct ks_slab_cache *sc, const void *p);
+
+/* The same for a P whose page PG is known to be a slab page of SC: the
+ * slab's start from PG's distance to its head, the object's index by a
+ * multiply (size_magic), no division; inline for KSLAB_OPTIONS=strict,
+ * where every free() asks it. */
+static inline char *ks_slab_slot_of(const struct ks_slab_cache *sc,
+				    const struct ks_page *pg, const void *p)
+{
+	const struct ks_page *head = pg - pg->head_delta;
+	char *base = (char *)((uintptr_t)p & ~(uintptr_t)(KS_PAGE_SIZE - 1)) -
+		     ((size_t)pg->head_delta << KS_PAGE_SHIFT) + head->s_off;
+	size_t off = (size_t)((const char *)p - base) - sc->offset, idx;
+
+	if ((const char *)p < base + sc->offset)
+		return NULL;
+	idx = (off * sc->size_magic) >> 40;
+	return idx * sc->size == off && idx < sc->objs_per_slab ? base + off : NULL;
+}
 /* Debug caches: give the quarantined objects of SC (of every cache if
  * NULL) back to their slabs; the quarantine's fork lock. */
 void ks__slab_quarantine_flush(struct ks_slab_cache *sc);

@@ -205,7 +205,7 @@ TESTS += tests/stress/xfree tests/stress/xfree-preload \
 	tests/stress/hostile tests/stress/hostile-preload
 
 # --- misuse: the one-line reports -------------------------------------------
-check_PROGRAMS += tests/misuse/misuse tests/misuse/misuse-nodebug
+check_PROGRAMS += tests/misuse/misuse tests/misuse/misuse-nodebug tests/misuse/misuse-strict
 
 tests_misuse_misuse_SOURCES = tests/misuse/misuse.c
 tests_misuse_misuse_CFLAGS = $(kstest_cflags)
@@ -216,8 +216,13 @@ tests_misuse_misuse_nodebug_CPPFLAGS = $(AM_CPPFLAGS) -DMISUSE_NODEBUG
 tests_misuse_misuse_nodebug_CFLAGS = $(kstest_cflags)
 tests_misuse_misuse_nodebug_LDADD = $(kstest_linked_libs)
 tests_misuse_misuse_nodebug_LDFLAGS = $(kstest_linked_ldflags)
+tests_misuse_misuse_strict_SOURCES = tests/misuse/misuse.c
+tests_misuse_misuse_strict_CPPFLAGS = $(AM_CPPFLAGS) -DMISUSE_STRICT
+tests_misuse_misuse_strict_CFLAGS = $(kstest_cflags)
+tests_misuse_misuse_strict_LDADD = $(kstest_linked_libs)
+tests_misuse_misuse_strict_LDFLAGS = $(kstest_linked_ldflags)
 
-TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug
+TESTS += tests/misuse/misuse tests/misuse/misuse-nodebug tests/misuse/misuse-strict
 
 # --- unit: one per layer (rules in their own fragment) ----------------------
 # other people's test suites and programs with and without kslab:

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # matrix.sh - how many heap misuses each allocator catches: every case of
-# bench/misuse/misuse-cases.c (45 of them: 13 misuses at 8 B, 4 KiB and
-# 256 KiB, and 6 unsized) run once under glibc, kslab as it is, kslab with
-# KSLAB_OPTIONS=debug, and whichever of jemalloc, mimalloc and tcmalloc are
-# installed.  A case is caught if the program does not reach its end: an
+# bench/misuse/misuse-cases.c (46 of them: 13 misuses at 8 B, 4 KiB and
+# 256 KiB, and 7 unsized) run once under glibc, kslab as it is, kslab with
+# KSLAB_OPTIONS=strict and with KSLAB_OPTIONS=debug, and whichever of
+# jemalloc, mimalloc and tcmalloc are installed.  A case is caught if the program does not reach its end: an
 # abort (with a report) or a fault at the bad access.
 #
 #   bench/misuse/matrix.sh [--builddir DIR] [--table]
@@ -29,9 +29,9 @@ trap 'rm -rf "$dir"' EXIT
 cc -O1 -w -pthread -o "$dir/cases" "$here/misuse-cases.c" || exit 2
 mapfile -t cases < <("$dir/cases" LIST)
 
-names=(glibc kslab kslab-debug)
-preload=("" "$lib" "$lib")
-opts=("" "" "debug")
+names=(glibc kslab kslab-strict kslab-debug)
+preload=("" "$lib" "$lib" "$lib")
+opts=("" "" "strict" "debug")
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 for peer in jemalloc:libjemalloc.so.2 mimalloc:libmimalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4; do
 	so=/usr/lib/$multiarch/${peer#*:}

@@ -12,11 +12,12 @@
  * -256k), the sizes of a small class, a page and the page path.  The
  * misuses are those of the classic suites: double frees (immediate,
  * interleaved with other frees, delayed past many other operations, the
- * second by another thread),
- * frees of a pointer inside a block, overflows and underflows of 1 and 32
- * bytes and of 1 MiB, writes and reads after free, realloc of a freed
- * block; and, unsized, frees of stack, global and mmap'd addresses and
- * reads and writes of zero-size blocks.  Every access goes through a
+ * second by another thread), frees of a pointer inside a block (8 bytes
+ * in), overflows and underflows of 1 and 32 bytes and of 1 MiB, writes
+ * and reads after free, realloc of a freed block; and, unsized, frees of
+ * stack, global and mmap'd addresses and of (void *)1, reads and writes
+ * of zero-size blocks, and the free of a pointer 16 bytes into a 64-byte
+ * block (aligned as any block is).  Every access goes through a
  * volatile pointer, so the compiler cannot drop it.
  */
 #include <pthread.h>
@@ -131,7 +132,7 @@ static const char *const sized[] = {
 };
 static const char *const plain[] = {
 	"free-stack", "free-global", "free-mmap", "zero-read", "zero-write",
-	"free-one",
+	"free-one", "free-interior-16",
 };
 static const struct { const char *name; size_t n; } sizes[] = {
 	{ "8", 8 }, { "4k", 4096 }, { "256k", 256 << 10 },
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
 		free((void *)z);
 	} else if (!strcmp(c, "free-one")) {
 		free((void *)1);
+	} else if (!strcmp(c, "free-interior-16")) {
+		unsigned char *p = get(64);   /* 16 bytes in: aligned as a block */
+		free(p + 16);
+		churn();
+		free(p);
 	} else {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 			size_t len = strlen(sizes[s].name), cl = strlen(c);

@@ -10,7 +10,7 @@
  * "use after free"; the pointer the one the test misused; the cache the one
  * it belongs to ("none" for memory kslab never gave out).
  *
- * Built twice from this source: misuse runs under KSLAB_OPTIONS=debug
+ * Built three times from this source: misuse runs under KSLAB_OPTIONS=debug
  * (poison, red zones, double and invalid free checks on all kmalloc caches);
  * misuse-nodebug (MISUSE_NODEBUG) runs without options, where the "is this
  * ours" check on free must still catch a stack address, the alignment
@@ -19,7 +19,11 @@
  * interleaved with other frees, delayed past many other allocations,
  * after the block was handed out again, and after it went back to its
  * slab, and one more glibc misses: a second free by another thread while
- * the first sits in the first thread's magazine; while blocks freed without ever being written raise nothing.  The program
+ * the first sits in the first thread's magazine; while blocks freed
+ * without ever being written raise nothing.  misuse-strict (MISUSE_STRICT)
+ * runs under KSLAB_OPTIONS=strict, where every free of a small block is
+ * checked: the same cases, and a pointer into an object that is 16-byte
+ * aligned (p + 16), which the default lets through.  The program
  * re-executes itself with the environment it needs, since kslab reads its
  * options when it boots.
  */
@@ -267,6 +271,18 @@ static void c_free_interior(void *arg)
 	free_expecting(p + 8, "kmalloc-64");
 }
 
+/* p + 16: aligned as every object start is, so only a check of the
+ * slab's geometry tells (debug and strict; the default's fast path does
+ * not look). */
+static void c_free_interior_16(void *arg)
+{
+	char *p = malloc(64);
+
+	(void)arg;
+	memset(p, 1, 64);
+	free_expecting(p + 16, "kmalloc-64");
+}
+
 /* A page inside a large (page path) block, fresh or reused: its
  * descriptor is not the block's head, and free() says so. */
 static void c_free_large_interior(void *arg)
@@ -386,6 +402,10 @@ static HARNESS_UNUSED void t_free_stack(void) { expect_line(c_free_stack, "inval
 static HARNESS_UNUSED void t_free_interior(void)
 {
 	expect_line(c_free_interior, "invalid free");
+}
+static HARNESS_UNUSED void t_free_interior_16(void)
+{
+	expect_line(c_free_interior_16, "invalid free");
 }
 static HARNESS_UNUSED void t_free_large_interior(void)
 {
@@ -610,10 +630,11 @@ static const struct harness_case cases[] = {
 	{ "double_free_in_slab", t_double_free_in_slab },
 	{ "double_free_other_thread", t_double_free_other_thread },
 	{ "unwritten", t_unwritten },
-#ifndef MISUSE_NODEBUG
+#if !defined(MISUSE_NODEBUG) && !defined(MISUSE_STRICT)
 	{ "clean", t_clean },
 	{ "free_stack", t_free_stack },
 	{ "free_interior", t_free_interior },
+	{ "free_interior_16", t_free_interior_16 },
 	{ "free_large_interior", t_free_large_interior },
 	{ "redzone", t_redzone },
 	{ "large_overflow_1", t_large_overflow_1 },
@@ -630,23 +651,30 @@ static const struct harness_case cases[] = {
 	{ "free_interior", t_free_interior },
 	{ "free_large_interior", t_free_large_interior },
 #endif
+#ifdef MISUSE_STRICT
+	{ "free_interior_16", t_free_interior_16 },
+#endif
 };
+
+/* The KSLAB_OPTIONS each build runs under (NULL: none). */
+#if defined(MISUSE_STRICT)
+#define MISUSE_OPTIONS "strict"
+#elif defined(MISUSE_NODEBUG)
+#define MISUSE_OPTIONS NULL
+#else
+#define MISUSE_OPTIONS "debug"
+#endif
 
 int main(int argc, char **argv)
 {
-	const char *opt = getenv("KSLAB_OPTIONS");
-#ifndef MISUSE_NODEBUG
-	bool right = opt && strcmp(opt, "debug") == 0;
-#else
-	bool right = opt == NULL;
-#endif
+	const char *opt = getenv("KSLAB_OPTIONS"), *want = MISUSE_OPTIONS;
+	bool right = want ? opt && strcmp(opt, want) == 0 : opt == NULL;
 
 	if (!right && !getenv("KSLAB_MISUSE_REEXEC")) {
-#ifndef MISUSE_NODEBUG
-		setenv("KSLAB_OPTIONS", "debug", 1);
-#else
-		unsetenv("KSLAB_OPTIONS");
-#endif
+		if (want)
+			setenv("KSLAB_OPTIONS", want, 1);
+		else
+			unsetenv("KSLAB_OPTIONS");
 		setenv("KSLAB_MISUSE_REEXEC", "1", 1);
 		execv("/proc/self/exe", argv);
 		HARD_ERROR("cannot re-execute %s", argv[0]);

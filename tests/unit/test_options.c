@@ -61,7 +61,8 @@ static void t_bad_words(void)
 	CHECK(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0);
 	/* an unknown word names the options; a bad value, what its option takes */
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'nosuchthing': no such option "
-			     "(options: stats stats_file debug poison redzone track log leaks verbose magazines thp live "
+			     "(options: stats stats_file debug poison redzone strict track log leaks verbose "
+			     "magazines thp live "
 			     "decay_ms nodes purge help)\n") != NULL);
 	CHECK(strstr(ch.out, "kslab: KSLAB_OPTIONS: ignoring 'decay_ms=abc': decay_ms takes "
 			     "a number from 0 to 3600000\n") != NULL);
@@ -113,7 +114,7 @@ static void t_help(void)
 	CHECK(strstr(ch.out, "  stats_file path    -         ") != NULL);
 	CHECK(strstr(ch.out, "  magazines  flag    1 ") != NULL);
 	CHECK(strstr(ch.out, "  purge      word    dontneed  ") != NULL);
-	const char *names[] = { "debug", "poison", "redzone", "verbose", "thp", "nodes" };
+	const char *names[] = { "debug", "poison", "redzone", "strict", "verbose", "thp", "nodes" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char want[32];
 		snprintf(want, sizeof(want), "\n  %s ", names[i]);

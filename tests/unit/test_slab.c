@@ -146,6 +146,44 @@ static void t_bulk_and_order(void)
 	CHECK_EQ(ks__slab_check(&sc), 0);
 }
 
+/* ks__slab_object_start divides by a multiply (size_magic): every byte of
+ * a slab of every kmalloc size, and of odd sizes with odd alignments and
+ * the largest slabs, is an object's start exactly where a division says. */
+static void t_object_start_exact(void)
+{
+	static struct ks_slab_cache sc;
+	static const size_t odd[][2] = {
+		{ 24, 8 }, { 40, 8 }, { 72, 8 }, { 200, 8 }, { 1000, 8 }, { 3000, 8 },
+		{ 5000, 64 }, { 12345, 16 }, { 40000, 8 }, { 65536, 16 },
+	};
+	size_t tried = 0;
+
+	ks_boot();
+	for (unsigned k = 0; k < KS_NR_CLASSES + sizeof(odd) / sizeof(odd[0]); k++) {
+		size_t size = k < KS_NR_CLASSES ? ks_class_size(k) : odd[k - KS_NR_CLASSES][0];
+		size_t align = k < KS_NR_CLASSES ? 16 : odd[k - KS_NR_CLASSES][1];
+		REQUIRE(ks__slab_cache_init(&sc, "t-start", size, align, 0, NULL) == 0);
+		char *obj = ks__slab_alloc(&sc, 0);
+		REQUIRE(obj != NULL);
+		char *start = ks_page_address(head_of(obj));
+		char *base = start + head_of(obj)->s_off + sc.offset;
+		size_t slab = KS_PAGE_SIZE << sc.order, bad = 0;
+		for (char *q = start; q < start + slab; q++) {   /* colour too */
+			size_t off = (size_t)(q - base);
+			bool want = q >= base && off % sc.size == 0 &&
+				    off / sc.size < sc.objs_per_slab;
+			if ((ks__slab_object_start(&sc, q) == q) != want)
+				bad++;
+			tried++;
+		}
+		CHECK_MSG(bad == 0, "size %zu: %zu offsets judged wrong", size, bad);
+		ks__slab_free(&sc, obj);
+		ks__slab_cache_fini(&sc);
+	}
+	harness_note("object_start_exact: %zu offsets", tried);
+	CHECK(tried > 1000000);
+}
+
 static void t_power_of_two_natural(void)
 {
 	static struct ks_slab_cache sc;
@@ -457,6 +495,7 @@ static const struct harness_case cases[] = {
 	{ "ctor_and_align", t_ctor_and_align },
 	{ "bulk_and_order", t_bulk_and_order },
 	{ "power_of_two_natural", t_power_of_two_natural },
+	{ "object_start_exact", t_object_start_exact },
 	{ "runs", t_runs },             /* last: it leaves free pages dirty */
 };
 
