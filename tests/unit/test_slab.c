@@ -5,7 +5,8 @@
  * bulk paths, shrink, nodes (a slab belongs to the node that grew it,
  * frees go home), the lock pool their locks come from, runs of slabs cut
  * from one block, lazy carving, idle slabs giving back their free pages,
- * and ks__slab_check() after every operation.  Runs with
+ * the object-start check (a multiply, not a division) on every byte of a
+ * slab of every class, and ks__slab_check() after every operation.  Runs with
  * KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
