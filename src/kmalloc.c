@@ -496,17 +496,20 @@ uint64_t ks__free_checks;
 /* The free key is in P's first word (fastpath.h): a double free if P is
  * free already where this thread can see, else a live object that holds
  * the key by chance, to be freed as usual. */
+/* The kmalloc cache whose slab page PG is (the caches free() keys), or
+ * NULL for any other page. */
+static struct ks_slab_cache *keyed_cache(const struct ks_page *pg)
+{
+	return pg->kind == KS_PG_SLAB && (pg->cache->flags & KS_CACHE_FREE_KEY) ?
+	       pg->cache : NULL;
+}
+
 void ks__free_check(void *p)
 {
-	struct ks_page *pg;
 	struct ks_slab_cache *sc;
 
-	if (!ks_is_ours(p))
+	if (!ks_is_ours(p) || !(sc = keyed_cache(ks_virt_to_page(p))))
 		return;
-	pg = ks_virt_to_page(p);
-	if (pg->kind != KS_PG_SLAB || !(pg->cache->flags & KS_CACHE_FREE_KEY))
-		return;
-	sc = pg->cache;
 	__atomic_add_fetch(&ks__free_checks, 1, __ATOMIC_RELAXED);
 	if (!ks__slab_object_start(sc, p))
 		invalid_free(p, sc->name);
@@ -517,14 +520,13 @@ void ks__free_check(void *p)
 struct ks_cpu_cache *ks__strict_cc(void *p)
 {
 	struct ks_page *pg = ks_virt_to_page(p);  /* in the heap window */
-	struct ks_slab_cache *sc = pg->cache;
+	struct ks_slab_cache *sc = keyed_cache(pg);
 	struct ks_cache *c;
 
-	if (pg->kind != KS_PG_SLAB || !(sc->flags & KS_CACHE_FREE_KEY) ||
-	    !ks_slab_slot_of(sc, pg, p))
+	if (!sc || !ks_slab_slot_of(sc, pg, p))
 		return NULL;
 	c = ks_container_of(sc, struct ks_cache, sc);
-	return c->id < KS_NR_CLASSES && c->magazines ? &ks__tls_tcache->cc[c->id + 1] : NULL;
+	return c->id < KS_NR_CLASSES ? &ks__tls_tcache->cc[c->id + 1] : NULL;
 }
 
 void ks__kfree(void *p)

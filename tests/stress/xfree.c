@@ -88,12 +88,18 @@ static void report(const struct item *it, size_t off, int me, const char *when)
 	pthread_mutex_unlock(&report_lock);
 }
 
+/* In the "keyed" case, put the key in IT's first four bytes. */
+static void key(struct item it)
+{
+	if (keyed && it.size >= 8)
+		memcpy(it.p, &free_key, 4);
+}
+
 /* Fill block IT, and give it the key in the "keyed" case. */
 static void fill(struct item it)
 {
 	pattern_fill(it.p, it.size);
-	if (keyed && it.size >= 8)
-		memcpy(it.p, &free_key, 4);
+	key(it);
 }
 
 /* The first bad byte of IT, or its size; in the "keyed" case the key must
@@ -147,8 +153,7 @@ static void consume(struct item it, int me, uint64_t *rng)
 	if (it.owner != me)
 		__atomic_add_fetch(&cross_frees, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&total_frees, 1, __ATOMIC_RELAXED);
-	if (keyed && it.size >= 8)
-		memcpy(it.p, &free_key, 4);      /* freed holding the key */
+	key(it);                                 /* freed holding the key */
 	free(it.p);
 }
 
