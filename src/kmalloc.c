@@ -3,16 +3,28 @@
  * kmalloc.c - size classes over the slab layer, and the routing of every
  * malloc-family block by size: slab class, page path, or vmalloc.
  *
- * Classes.  60 caches, kmalloc-16 to kmalloc-32768: 16-byte steps up to
+ * Classes.  76 caches, kmalloc-16 to kmalloc-131072: 16-byte steps up to
  * 128 B, then four classes per doubling to 1 KiB (160, 192, 224, 256, 320,
  * ...), then eight (1152, 1280, ..., 2048, 2304, ...), so an allocation
  * wastes at most 25% of what it asked for, and above 1 KiB at most 12.5%.
  * Sizes up to 1 KiB find their class by one table load; larger ones by a
  * count of leading zeros.  Power-of-two classes have no colour and no
  * leftover, so their objects are naturally aligned: memalign serves
- * alignments up to 32 KiB from them.
+ * alignments up to 128 KiB from them.
  *
- * Page path.  Above 32 KiB and up to 4 MiB a block is whole pages from the
+ * Why classes reach 128 KiB (as tcmalloc's reach 256 KiB), not 8 KiB as
+ * the kernel's kmalloc slabs do: a block of 32-128 KiB is common in real
+ * heaps (buffers, hash tables, a page cache's pages), and freed and asked
+ * for again at a high rate.  From the page path each costs a visit to the
+ * zone lock and a search of the free lists for a run of pages, whose
+ * descriptors are cold (mixed-heap churn spent 7% of its time in that
+ * search); from a class, a thread's magazine serves it.  The magazines of
+ * these classes are the smallest there are (4 objects) and grow under
+ * contention to 1 MiB of objects at most (magazine.c), and their slabs
+ * hold 1 to 7 objects, so a freed block's pages go back to the page
+ * allocator with its slab.
+ *
+ * Page path.  Above 128 KiB and up to 4 MiB a block is whole pages from the
  * page allocator, exact (the tail of the power-of-two block is freed at
  * once); its head descriptor says KS_PG_LARGE and holds the page count, so
  * free needs no header.  realloc shrinks such a block in place and grows
@@ -21,7 +33,7 @@
  * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
  *
  * KS_GFP_DMA32.  The kmalloc caches take NORMAL memory.  A DMA32 request
- * up to 32 KiB goes to the class's dma-kmalloc cache, as in the kernel: a
+ * up to 128 KiB goes to the class's dma-kmalloc cache, as in the kernel: a
  * cache of the same size whose slabs come from ZONE_DMA32, made at its
  * first use (published with a compare-and-swap, so that no lock guards
  * it: the loser of a race destroys its copy), with magazines like any
@@ -62,8 +74,10 @@ const uint8_t ks__small_class[KS_SMALL_MAX / 16 + 1] = {
 };
 
 _Static_assert(KS_TCACHE_SIZES == KS_SMALL_MAX + 1, "the fast path's size table");
-_Static_assert(KS_NR_CLASSES * sizeof(struct ks_cpu_cache) / 8 <= UINT8_MAX,
-	       "a class's cpu cache offset / 8 fits the fast path's byte");
+_Static_assert(KS_SMALL_CLASSES * sizeof(struct ks_cpu_cache) / 8 <= UINT8_MAX,
+	       "a small class's cpu cache offset / 8 fits the fast path's byte");
+_Static_assert((KS_NR_CLASSES + 1) * sizeof(struct ks_cpu_cache) <= UINT16_MAX,
+	       "every class's cpu cache offset fits a page's cc_off");
 
 void ks__kmalloc_init(void)
 {
@@ -88,9 +102,29 @@ void ks__kmalloc_init(void)
 		c->sc.max_empty = size >= 4096 ? 1 : 2;
 		KS_ASSERT(ks_size_class(size) == i);
 	}
+	KS_ASSERT(ks__small_class[KS_SMALL_MAX / 16] + 1u == KS_SMALL_CLASSES);
+	KS_ASSERT(ks_size_class(32768) + 1 == KS_BIG_CLASS);
 	for (unsigned size = 0; size < KS_TCACHE_SIZES; size++)
 		ks__cc_off_template[size] = (uint8_t)((ks__small_class[(size + 15) >> 4] + 1u) *
 						      sizeof(struct ks_cpu_cache) / 8);
+}
+
+/* A thread keeps up to two magazines of every class, and for the classes
+ * above 32 KiB that is up to 1 MiB of memory each: a thread that stopped
+ * using a big class gives its magazines back once a decay period has gone
+ * by without the class's loaded magazine moving (the depots' caps and
+ * reaps then send the objects to their slabs, and empty slabs to the page
+ * allocator).  From the thread's own housekeeping tick; the small
+ * classes' magazines are not worth the look. */
+void ks__kmalloc_trim(struct ks_tcache *tc)
+{
+	uint64_t now = ks__clock_ms();
+
+	if (now < tc->idle_ms)
+		return;
+	tc->idle_ms = now + ks__opt.decay_ms;
+	for (unsigned i = KS_BIG_CLASS; i < KS_NR_CLASSES; i++)
+		ks__mag_drain_idle(&ks__kmalloc_caches[i], tc, &tc->idle_seen[i - KS_BIG_CLASS]);
 }
 
 void ks__large_stats(size_t *bytes, size_t *count)

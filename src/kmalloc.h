@@ -36,6 +36,9 @@ static inline size_t ks_class_size(unsigned cls)
 }
 
 void ks__kmalloc_init(void);
+/* Housekeeping: give back the calling thread's idle magazines of the
+ * classes above 32 KiB. */
+void ks__kmalloc_trim(struct ks_tcache *tc);
 void *ks__kmalloc(size_t size, ks_gfp_t gfp);
 void *ks__kmalloc_aligned(size_t align, size_t size, ks_gfp_t gfp);
 /* free() beyond the fast path: every kind of pointer, NULL included. */

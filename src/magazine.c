@@ -24,7 +24,8 @@
  * 3. Magazine size.  Small objects get deeper magazines (64 rounds up to
  *    256 B, down to 4, the smallest magazine, above 8 KiB).  Each failed trylock of a depot
  *    lock counts as contention; past a threshold the depot doubles the size
- *    of the magazines it makes from then on (up to 256), as the paper does,
+ *    of the magazines it makes from then on (up to 256, or 1 MiB of
+ *    objects for big ones), as the paper does,
  *    so contended caches go to the depot less often.  Magazines carry their
  *    capacity, so old and new sizes mix freely.
  *
@@ -200,11 +201,26 @@ static unsigned initial_magsize(size_t size)
 	return 4;                      /* the smallest magazine there is */
 }
 
+/* How deep contention may make a magazine of SIZE-byte objects: 256
+ * rounds, or MAG_BYTES_MAX of objects for big ones (never below the first
+ * size, INITIAL): every thread holds two magazines of each class, so a
+ * magazine of 256 objects of 128 KiB would be 32 MiB a thread. */
+#define MAG_BYTES_MAX (1u << 20)
+static unsigned mag_bytes_cap(size_t size, unsigned initial)
+{
+	size_t cap = MAG_BYTES_MAX / size;
+
+	if (cap > (1u << MAG_MAX_SHIFT))
+		cap = 1u << MAG_MAX_SHIFT;
+	return cap > initial ? (unsigned)cap : initial;
+}
+
 static void depot_init(struct ks_cache *c, struct ks_depot *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->lock = ks__lock_get(&d->own_lock, KS_LR_DEPOT);
 	d->magsize = c->magsize;
+	d->magsize_max = mag_bytes_cap(c->sc.size, c->magsize);
 	d->max_full = c->node_max_full;
 }
 
@@ -356,7 +372,7 @@ static void depot_lock(struct ks_depot *d)
 	if (ks_likely(ks_trylock(d->lock)))
 		return;
 	ks_lock(d->lock);
-	if (++d->contention >= CONTENTION_GROW && d->magsize < (1u << MAG_MAX_SHIFT)) {
+	if (++d->contention >= CONTENTION_GROW && d->magsize * 2 <= d->magsize_max) {
 		d->magsize *= 2;
 		d->contention = 0;
 	}
@@ -560,8 +576,10 @@ void ks__mag_free_slow(struct ks_cache *c, void *obj)
 		 * slab, and magazines come with its second: an object some
 		 * other thread carved (next to that thread's live objects) is
 		 * not handed out again here at once, so threads do not end up
-		 * writing one cache line (Hoard's passive false sharing). */
-		uint64_t bit = c->id < KS_NR_CLASSES ? 1ull << c->id : 0;
+		 * writing one cache line (Hoard's passive false sharing).  The
+		 * classes past the 64 that freed_once holds (52 KiB and up)
+		 * share no line but at their ends and load magazines at once. */
+		uint64_t bit = c->id < 64 ? 1ull << c->id : 0;
 		if ((bit && !(tc->freed_once & bit)) || !cpu_cache_load(c, cc, tc->node)) {
 			tc->freed_once |= bit;
 			ks__slab_free(&c->sc, obj);
@@ -885,6 +903,17 @@ void ks__mag_cache_fini(struct ks_cache *c)
 struct ks_cache *ks__mag_cache_of(struct ks_slab_cache *sc)
 {
 	return sc->owner;
+}
+
+void ks__mag_drain_idle(struct ks_cache *c, struct ks_tcache *tc, void ***seen)
+{
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(tc, c);
+	bool idle = cc && cc->base && cc->cursor == *seen &&
+		    (cc->cursor != cc->base || (cc->prev && cc->prev->rounds));
+
+	if (idle)
+		cpu_cache_drain(c, cc, tc->node);
+	*seen = cc ? cc->cursor : NULL;
 }
 
 void ks__mag_drain_thread(void)

@@ -63,6 +63,7 @@ struct ks_depot {
 	size_t max_full;             /* each stack's cap; beyond it, magazines
 	                                go to the slabs (or are freed) */
 	unsigned magsize;            /* capacity of magazines made from now on */
+	unsigned magsize_max;        /* what contention may grow it to */
 	unsigned contention;         /* failed trylocks since the last resize */
 	uint64_t nr_swaps;           /* statistics, under lock */
 	ks_lock_t own_lock;
@@ -84,6 +85,7 @@ struct ks_cache {
 #define KS_MAX_CACHE_IDS 4096
 
 #define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
+#define KS_BIG_CLASS 60                /* kmalloc-36864, the first above 32 KiB */
 #define KS_TCACHE_SIZES (KS_SMALL_MAX + 1)  /* entries of ks_tcache.cc_off8 */
 /* What a new thread's cc_off8 starts as (kmalloc fills it at boot). */
 extern uint8_t ks__cc_off_template[KS_TCACHE_SIZES];
@@ -95,7 +97,8 @@ struct ks_tcache {
 	 * into the slow path, so the fast path needs no "has a slot?" test */
 	struct ks_cpu_cache cc[1 + KS_NR_CLASSES];
 	/* for each size 0..1 KiB, the byte offset in cc[] of its class, in
-	 * units of 8 (at most 61 * 32 / 8 = 244: a byte): kmalloc's table,
+	 * units of 8 (classes up to 1 KiB: at most 20 * 32 / 8 = 80, a
+	 * byte): kmalloc's table,
 	 * copied into every thread so that the malloc fast path finds it
 	 * beside its magazines, indexed by the size itself (no rounding) and
 	 * scaled by the addressing mode, with no address of its own to load;
@@ -110,6 +113,9 @@ struct ks_tcache {
 	unsigned node;               /* its slab node (ks__tls_node) */
 	uint64_t ticks;              /* housekeeping ticks so far (owner writes) */
 	uint64_t ticks_seen;         /* ticks when a node was last chosen */
+	uint64_t idle_ms;            /* when to look for idle magazines next */
+	void **idle_seen[KS_NR_CLASSES - KS_BIG_CLASS];  /* big classes' cursors
+	                                then (kmalloc.c, ks__kmalloc_trim) */
 };
 
 /* The shared state of a thread that has none of its own yet, and every
@@ -177,6 +183,10 @@ void ks__mag_thread_exit(void *tcache);
 size_t ks__mag_drain_depots(void);
 /* Working-set reap: flush what every depot held unused since last time. */
 void ks__mag_reap(void);
+/* Give back TC's magazines of C (to the depots, within their caps) if
+ * its loaded one stands where *SEEN says, and holds objects: the thread
+ * has not used C since *SEEN was noted.  Notes the cursor in *SEEN. */
+void ks__mag_drain_idle(struct ks_cache *c, struct ks_tcache *tc, void ***seen);
 void ks__mag_lock_all(void);
 void ks__mag_unlock_all(bool child);
 /* The ks_cache a slab cache belongs to; NULL for kslab's own caches

@@ -9,7 +9,7 @@
  *   uaf      make(40), drop() it, write into it, then churn until kslab
  *            finds the broken poison
  *   leaks    leak_small() 3 blocks of 100 bytes, leak_big() one of
- *            100000 and one of 5 MiB, and exit
+ *            300000 and one of 5 MiB, and exit
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +40,7 @@ __attribute__((noinline)) static void leak_small(void)
 
 __attribute__((noinline)) static void leak_big(void)
 {
-	keep[3] = malloc(100000);
+	keep[3] = malloc(300000);
 	__asm__ volatile("" ::: "memory");
 	keep[4] = malloc(5 << 20);
 	__asm__ volatile("" ::: "memory");

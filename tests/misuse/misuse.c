@@ -314,7 +314,7 @@ static void c_redzone(void *arg)
 
 /* Page-path and vmalloc-path blocks have red zones before and after the
  * bytes asked for under debug: overflows and underflows of 1 and 32
- * bytes at 40000 B, 64 KiB, 5 MiB and 8 MiB. */
+ * bytes at 140000 B, 192 KiB, 5 MiB and 8 MiB. */
 static void large_damage(size_t n, long by)
 {
 	char *p = malloc(n);
@@ -335,8 +335,8 @@ static void large_overflow(size_t n, size_t by)
 	large_damage(n, (long)by);
 }
 
-static void c_large_underflow_1(void *arg) { (void)arg; large_damage(40000, -1); }
-static void c_large_underflow_32(void *arg) { (void)arg; large_damage(65536, -32); }
+static void c_large_underflow_1(void *arg) { (void)arg; large_damage(140000, -1); }
+static void c_large_underflow_32(void *arg) { (void)arg; large_damage(196608, -32); }
 static void c_vmalloc_overflow_1(void *arg) { (void)arg; large_damage(5 << 20, 1); }
 static void c_vmalloc_overflow_32(void *arg) { (void)arg; large_damage(8 << 20, 32); }
 static void c_vmalloc_underflow_1(void *arg) { (void)arg; large_damage(5 << 20, -1); }
@@ -345,13 +345,13 @@ static void c_vmalloc_underflow_32(void *arg) { (void)arg; large_damage(8 << 20,
 static void c_large_overflow_1(void *arg)
 {
 	(void)arg;
-	large_overflow(40000, 1);
+	large_overflow(140000, 1);
 }
 
 static void c_large_overflow_32(void *arg)
 {
 	(void)arg;
-	large_overflow(65536, 32);
+	large_overflow(196608, 32);
 }
 
 static void c_use_after_free(void *arg)
@@ -549,7 +549,7 @@ static void c_large_double_free(void *arg)
 
 static HARNESS_UNUSED void t_large_after_free(void)
 {
-	static const size_t sizes[] = { 40000, 256 << 10, 6 << 20 };
+	static const size_t sizes[] = { 140000, 256 << 10, 6 << 20 };
 	struct harness_child ch;
 	char how[64];
 
