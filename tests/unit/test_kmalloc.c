@@ -5,7 +5,8 @@
  * per doubling above 128 B) and the magazine ladder through the kmalloc
  * caches (swap, depot, slab refill) with the counts adding up, and the
  * depots of the slab nodes: a thread gets objects of its own node's slabs
- * only, and full magazines go to the depot of their objects' node.  Runs
+ * only, and full magazines go to the depot of their objects' node; a
+ * thread's idle magazines of big classes go back (idle_trim).  Runs
  * with KSLAB_OPTIONS=nodes=3 unless told otherwise.
  */
 #include "../harness/harness.h"
@@ -110,6 +111,55 @@ static void t_thread_exit_flush(void)
 	ks__mag_free_slow(c, late);
 	ks__mag_drain(c);
 	CHECK_EQ(ks__slab_check(&c->sc), 0);
+}
+
+/* A thread's magazines of a class above 32 KiB go back once a look finds
+ * them where the look before left them, and stay while the thread uses
+ * them. */
+static void t_idle_trim(void)
+{
+	struct ks_cache *c = &ks__kmalloc_caches[ks_size_class(40000)];
+	void *objs[4];
+	need_magazines();
+	REQUIRE(c->id >= KS_BIG_CLASS);
+	size_t active0 = active_objs(&c->sc);
+	for (int round = 0; round < 2; round++) {     /* the first free loads none */
+		for (int i = 0; i < 4; i++)
+			REQUIRE((objs[i] = ks__mag_alloc_slow(c, 0)) != NULL);
+		for (int i = 0; i < 4; i++)
+			ks__mag_free_slow(c, objs[i]);
+	}
+	struct ks_tcache *tc = ks__tls_tcache;
+	struct ks_cpu_cache *cc = ks_cpu_cache_of(tc, c);
+	REQUIRE(cc && cc->base && cc->cursor != cc->base);
+	/* used between two looks: kept */
+	tc->idle_ms = 0;
+	ks__kmalloc_trim(tc);
+	REQUIRE((objs[0] = ks__mag_alloc_slow(c, 0)) != NULL);
+	tc->idle_ms = 0;
+	ks__kmalloc_trim(tc);
+	CHECK(cc->base != NULL);
+	ks__mag_free_slow(c, objs[0]);
+	/* a look that finds the loaded magazine where the last one left it
+	 * gives the magazines back, and a later look a decay period early
+	 * does nothing */
+	tc->idle_ms = 0;
+	ks__kmalloc_trim(tc);
+	CHECK(cc->base != NULL);
+	tc->idle_ms = 0;
+	ks__kmalloc_trim(tc);
+	CHECK(cc->base == NULL);
+	CHECK(tc->idle_ms > 0);
+	ks__kmalloc_trim(tc);
+	CHECK_EQ(ks__mag_check(c), 0);
+	CHECK_EQ(ks__slab_check(&c->sc), 0);
+	ks__mag_drain(c);
+	CHECK_EQ(active_objs(&c->sc), active0);
+	/* the magazine comes back with the next free */
+	REQUIRE((objs[0] = ks__mag_alloc_slow(c, 0)) != NULL);
+	ks__mag_free_slow(c, objs[0]);
+	CHECK(cc->base != NULL);
+	ks__mag_drain(c);
 }
 
 #define NODE_OBJS 512
@@ -259,6 +309,7 @@ static const struct harness_case cases[] = {
 	{ "classes", t_classes },
 	{ "magazine_ladder", t_magazine_ladder },
 	{ "thread_exit_flush", t_thread_exit_flush },
+	{ "idle_trim", t_idle_trim },
 };
 
 int main(int argc, char **argv)
