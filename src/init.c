@@ -4,7 +4,7 @@
  *
  * Boot (the kernel's mm_init with bootmem) comes in two steps.  The core
  * step reads the OS page size and KSLAB_OPTIONS, sets up the zones, the
- * magazine caches and the 76 kmalloc caches (KS_NR_CLASSES); it calls nothing that can
+ * magazine caches and the 68 kmalloc caches (KS_NR_CLASSES); it calls nothing that can
  * allocate (secure_getenv does not), so the first malloc of the process, which may
  * come from the dynamic loader or libc's own start-up, can run it.  The
  * static storage of the caches and zones is the bootmem: nothing is

@@ -84,10 +84,10 @@
 #define KS_HUGE_SIZE      (2ul << 20)  /* a transparent huge page (PMD) */
 #define KS_CACHE_LINE     64
 #define KS_MIN_ALIGN      16           /* what malloc guarantees, as glibc */
-#define KS_SLAB_MAX       131072       /* largest kmalloc class */
+#define KS_SLAB_MAX       65536        /* largest kmalloc class */
 #define KS_SMALL_MAX      1024         /* sizes the fast path's table covers */
 #define KS_PAGE_PATH_MAX  (KS_PAGE_SIZE << KS_MAX_ORDER) /* 4 MiB */
-#define KS_NR_CLASSES     76           /* kmalloc classes 16 B .. 128 KiB */
+#define KS_NR_CLASSES     68           /* kmalloc classes 16 B .. 64 KiB */
 #define KS_SMALL_CLASSES  20           /* of them, those up to KS_SMALL_MAX */
 #define KS_MAX_NODES      8            /* slab nodes (slab.c, 7. Nodes) */
 

@@ -3,28 +3,33 @@
  * kmalloc.c - size classes over the slab layer, and the routing of every
  * malloc-family block by size: slab class, page path, or vmalloc.
  *
- * Classes.  76 caches, kmalloc-16 to kmalloc-131072: 16-byte steps up to
+ * Classes.  68 caches, kmalloc-16 to kmalloc-65536: 16-byte steps up to
  * 128 B, then four classes per doubling to 1 KiB (160, 192, 224, 256, 320,
  * ...), then eight (1152, 1280, ..., 2048, 2304, ...), so an allocation
  * wastes at most 25% of what it asked for, and above 1 KiB at most 12.5%.
  * Sizes up to 1 KiB find their class by one table load; larger ones by a
  * count of leading zeros.  Power-of-two classes have no colour and no
  * leftover, so their objects are naturally aligned: memalign serves
- * alignments up to 128 KiB from them.
+ * alignments up to 64 KiB from them.
  *
- * Why classes reach 128 KiB (as tcmalloc's reach 256 KiB), not 8 KiB as
- * the kernel's kmalloc slabs do: a block of 32-128 KiB is common in real
- * heaps (buffers, hash tables, a page cache's pages), and freed and asked
- * for again at a high rate.  From the page path each costs a visit to the
- * zone lock and a search of the free lists for a run of pages, whose
- * descriptors are cold (mixed-heap churn spent 7% of its time in that
- * search); from a class, a thread's magazine serves it.  The magazines of
- * these classes are the smallest there are (4 objects) and grow under
- * contention to 1 MiB of objects at most (magazine.c), and their slabs
- * hold 1 to 7 objects, so a freed block's pages go back to the page
- * allocator with its slab.
+ * Why classes reach 64 KiB, not 8 KiB as the kernel's kmalloc slabs do:
+ * blocks of 32-64 KiB are common in real heaps (buffers, hash tables, a
+ * page cache's pages), freed and asked for again at a high rate.  From the
+ * page path each costs a visit to the zone lock and a search of the free
+ * lists for a run of pages, whose descriptors are cold (mixed-heap churn
+ * spent 7% of its time there); from a class, a thread's magazine serves
+ * it.  The magazines of these classes are the smallest there are (4
+ * objects) and grow under contention to 1 MiB of objects at most
+ * (magazine.c); a thread gives back those it stops using (ks__kmalloc_trim);
+ * their slabs hold 1 to 7 objects, so freed blocks go back to the page
+ * allocator with their slab.  Why not further, as tcmalloc's classes go to
+ * 256 KiB: a slab is a power-of-two block, and above 64 KiB few class sizes
+ * fill one well (an 88 KiB class loses 31% of its slab at every order up
+ * to 256 KiB, on top of the class's rounding), where the page path's
+ * exact blocks lose less than a page; classes to 128 KiB took a further
+ * 10% off alloc-test's time but nothing off churn's.
  *
- * Page path.  Above 128 KiB and up to 4 MiB a block is whole pages from the
+ * Page path.  Above 64 KiB and up to 4 MiB a block is whole pages from the
  * page allocator, exact (the tail of the power-of-two block is freed at
  * once); its head descriptor says KS_PG_LARGE and holds the page count, so
  * free needs no header.  realloc shrinks such a block in place and grows
@@ -33,7 +38,7 @@
  * vmalloc path.  Above 4 MiB, a mapping of its own (vmalloc.c).
  *
  * KS_GFP_DMA32.  The kmalloc caches take NORMAL memory.  A DMA32 request
- * up to 128 KiB goes to the class's dma-kmalloc cache, as in the kernel: a
+ * up to 64 KiB goes to the class's dma-kmalloc cache, as in the kernel: a
  * cache of the same size whose slabs come from ZONE_DMA32, made at its
  * first use (published with a compare-and-swap, so that no lock guards
  * it: the loser of a race destroys its copy), with magazines like any
