@@ -115,9 +115,10 @@ void ks__kmalloc_init(void)
 }
 
 /* A thread keeps up to two magazines of every class, and for the classes
- * above 32 KiB that is up to 1 MiB of memory each: a thread that stopped
- * using a big class gives its magazines back once a decay period has gone
- * by without the class's loaded magazine moving (the depots' caps and
+ * above 32 KiB that is up to half a MiB each (2 MiB once contention has
+ * deepened them): a thread that stopped using a big class gives its
+ * magazines back when a look, a decay period after the last, finds the
+ * class's loaded magazine where that one left it (the depots' caps and
  * reaps then send the objects to their slabs, and empty slabs to the page
  * allocator).  From the thread's own housekeeping tick; the small
  * classes' magazines are not worth the look. */

@@ -203,8 +203,8 @@ static unsigned initial_magsize(size_t size)
 
 /* How deep contention may make a magazine of SIZE-byte objects: 256
  * rounds, or MAG_BYTES_MAX of objects for big ones (never below the first
- * size, INITIAL): every thread holds two magazines of each class, so a
- * magazine of 256 objects of 128 KiB would be 32 MiB a thread. */
+ * size, INITIAL): every thread holds two magazines of each class, and 256
+ * objects of 64 KiB would be 16 MiB a magazine. */
 #define MAG_BYTES_MAX (1u << 20)
 static unsigned mag_bytes_cap(size_t size, unsigned initial)
 {
