@@ -54,7 +54,8 @@ static void *malloc_slow(size_t size)
 	if (tc->tick < 0 && tc != &ks__tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
 		ks__thread_tick(tc);
-		ks__kmalloc_trim(tc);
+		if (!(tc->ticks & 63))        /* a clock read: not every tick */
+			ks__kmalloc_trim(tc);
 		if (ks__pages_decay()) {
 			ks__mag_reap();
 			ks__vmalloc_decay();
