@@ -6,7 +6,8 @@
  * malloc(size <= 1 KiB): the TLS pointer, a countdown (every
  * KS_TICK_PERIOD mallocs the slow path does housekeeping: the decay of free
  * memory back to the OS needs a clock, and reading one here would cost
- * more than the rest together), a table load for the class, the cpu
+ * more than the rest together; then it pops the same magazine with
+ * ks_cc_pop), a table load for the class, the cpu
  * cache's cursor, a compare with its base, a store, a load.  free(p): the
  * heap window test (a mask and a compare: "inside kslab's window of
  * sections, and 16-byte aligned as every object is"), the page descriptor
@@ -68,6 +69,34 @@ static inline void ks_free_mark(void *p)
 void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc) ks_noinline;
 void ks__free_swap(struct ks_cpu_cache *cc, void *p) ks_noinline;
 
+/* The offset of the cpu cache of SIZE's class in TC's cc[], in units of
+ * 8; SIZE is at most KS_SLAB_MAX. */
+static inline size_t ks_size_off8(const struct ks_tcache *tc, size_t size)
+{
+	if (ks_likely(size <= KS_SMALL_MAX))
+		return tc->cc_off8[size];
+	return (ks_size_class(size) + 1) * (sizeof(struct ks_cpu_cache) / 8);
+}
+
+static inline struct ks_cpu_cache *ks_off8_cc(struct ks_tcache *tc, size_t off8)
+{
+	return (struct ks_cpu_cache *)((char *)tc->cc + off8 * 8);
+}
+
+/* The top object of CC's loaded magazine, made live; NULL if it is empty. */
+static inline void *ks_cc_pop(struct ks_cpu_cache *cc)
+{
+	void **cur = cc->cursor;
+	void *p;
+
+	if (ks_unlikely(cur == cc->base))
+		return NULL;
+	cc->cursor = --cur;
+	p = *cur;
+	*(ks_free_key_t *)p = 0;           /* live: no free key */
+	return p;
+}
+
 static inline void *ks_malloc_fast(size_t size)
 {
 	struct ks_tcache *tc = ks__tls_tcache;
@@ -76,19 +105,14 @@ static inline void *ks_malloc_fast(size_t size)
 	if (ks_likely(size <= KS_SMALL_MAX))
 		off8 = tc->cc_off8[size];
 	else if (size <= KS_SLAB_MAX)
-		off8 = (ks_size_class(size) + 1) * (sizeof(struct ks_cpu_cache) / 8);
+		off8 = ks_size_off8(tc, size);
 	else
 		return ks__malloc_slow(size);
 	if (ks_likely(--tc->tick >= 0)) {
-		struct ks_cpu_cache *cc = (struct ks_cpu_cache *)((char *)tc->cc + off8 * 8);
-		void **cur = cc->cursor;
-		if (ks_likely(cur != cc->base)) {
-			void *p;
-			cc->cursor = --cur;
-			p = *cur;
-			*(ks_free_key_t *)p = 0;   /* live: no free key */
+		struct ks_cpu_cache *cc = ks_off8_cc(tc, off8);
+		void *p = ks_cc_pop(cc);
+		if (ks_likely(p != NULL))
 			return p;
-		}
 		return ks__malloc_swap(size, cc);
 	}
 	return ks__malloc_slow(size);
