@@ -120,7 +120,7 @@ void ks__kmalloc_init(void)
  * magazines back when a look, a decay period after the last, finds the
  * class's loaded magazine where that one left it (the depots' caps and
  * reaps then send the objects to their slabs, and empty slabs to the page
- * allocator).  From every 64th of the thread's housekeeping ticks (8192
+ * allocator).  From every 32nd of the thread's housekeeping ticks (8192
  * mallocs: a look costs a clock read and 200 instructions); the small
  * classes' magazines are not worth the look. */
 void ks__kmalloc_trim(struct ks_tcache *tc)

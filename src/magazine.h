@@ -84,7 +84,8 @@ struct ks_cache {
 
 #define KS_MAX_CACHE_IDS 4096
 
-#define KS_TICK_PERIOD 128             /* mallocs between housekeeping */
+#define KS_TICK_PERIOD 256             /* mallocs between housekeeping (128: a
+                                          third of an instruction more a pair) */
 #define KS_BIG_CLASS 60                /* kmalloc-36864, the first above 32 KiB */
 #define KS_TCACHE_SIZES (KS_SMALL_MAX + 1)  /* entries of ks_tcache.cc_off8 */
 /* What a new thread's cc_off8 starts as (kmalloc fills it at boot). */

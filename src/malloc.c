@@ -56,7 +56,7 @@ static void *malloc_slow(size_t size)
 		ks__thread_tick(tc);
 		/* a clock read: not every tick; and never in the shared state
 		 * of an exited thread, whose ticks stay 0 */
-		if ((tc->ticks & 63) == 63)
+		if ((tc->ticks & 31) == 31)
 			ks__kmalloc_trim(tc);
 		if (ks__pages_decay()) {
 			ks__mag_reap();
