@@ -69,12 +69,11 @@ static inline void ks_free_mark(void *p)
 void *ks__malloc_swap(size_t size, struct ks_cpu_cache *cc) ks_noinline;
 void ks__free_swap(struct ks_cpu_cache *cc, void *p) ks_noinline;
 
-/* The offset of the cpu cache of SIZE's class in TC's cc[], in units of
- * 8; SIZE is at most KS_SLAB_MAX. */
-static inline size_t ks_size_off8(const struct ks_tcache *tc, size_t size)
+/* The offset of the cpu cache of SIZE's class in a thread's cc[], in
+ * units of 8, for SIZE above KS_SMALL_MAX and at most KS_SLAB_MAX (the
+ * thread's cc_off8 table has the smaller sizes). */
+static inline size_t ks_class_off8(size_t size)
 {
-	if (ks_likely(size <= KS_SMALL_MAX))
-		return tc->cc_off8[size];
 	return (ks_size_class(size) + 1) * (sizeof(struct ks_cpu_cache) / 8);
 }
 
@@ -105,7 +104,7 @@ static inline void *ks_malloc_fast(size_t size)
 	if (ks_likely(size <= KS_SMALL_MAX))
 		off8 = tc->cc_off8[size];
 	else if (size <= KS_SLAB_MAX)
-		off8 = ks_size_off8(tc, size);
+		off8 = ks_class_off8(size);
 	else
 		return ks__malloc_slow(size);
 	if (ks_likely(--tc->tick >= 0)) {

@@ -54,9 +54,9 @@ static void *malloc_slow(size_t size)
 	if (tc->tick < 0 && tc != &ks__tcache_empty) {
 		tc->tick = KS_TICK_PERIOD;
 		ks__thread_tick(tc);
-		/* a clock read: not every tick; and never in the shared state
-		 * of an exited thread, whose ticks stay 0 */
-		if ((tc->ticks & 31) == 31)
+		/* the trim reads a clock: not every tick; and only a thread's
+		 * own state, not an exited thread's shared one */
+		if (!(tc->ticks & 31) && ks__thread_is_own(tc))
 			ks__kmalloc_trim(tc);
 		if (ks__pages_decay()) {
 			ks__mag_reap();
@@ -68,7 +68,8 @@ static void *malloc_slow(size_t size)
 		 * the fast path's would (through ks__kmalloc, a tick cost a
 		 * hundred instructions more: 0.8 a malloc+free pair) */
 		if (size <= KS_SLAB_MAX) {
-			void *p = ks_cc_pop(ks_off8_cc(tc, ks_size_off8(tc, size)));
+			void *p = ks_cc_pop(ks_off8_cc(tc, size <= KS_SMALL_MAX ?
+							tc->cc_off8[size] : ks_class_off8(size)));
 			if (p)
 				return p;
 		}
