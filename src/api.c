@@ -252,7 +252,8 @@ static struct ks_page *pages_head(void *addr, size_t nr)
 		ks__report(KS_ERR_INVALID_FREE, addr, NULL);
 	pg = ks_virt_to_page(addr);
 	if (pg->kind != KS_PG_PAGES || pg->nr_pages != nr)
-		ks__report(pg->kind == KS_PG_BUDDY ? KS_ERR_DOUBLE_FREE : KS_ERR_INVALID_FREE,
+		ks__report(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_SPAN ?
+			   KS_ERR_DOUBLE_FREE : KS_ERR_INVALID_FREE,
 			   addr, NULL);
 	return pg;
 }

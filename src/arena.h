@@ -14,6 +14,7 @@ enum ks_page_kind {
 	KS_PG_LARGE,      /* a large malloc block (kmalloc page path) */
 	KS_PG_TAIL,       /* a later page of a ks_alloc_pages block (exact and
 	                     LARGE blocks leave their tails unwritten) */
+	KS_PG_SPAN,       /* head of a free span of large-block pages (buddy.c) */
 };
 
 /* ks_page.flags */
@@ -34,7 +35,7 @@ struct ks_page {
 	union {
 		void *freelist;      /* slab head: first free object */
 		size_t nr_pages;     /* LARGE/PAGES head: pages in the block */
-		uint64_t free_stamp; /* BUDDY head: ms clock when it was freed */
+		uint64_t free_stamp; /* BUDDY, SPAN head: ms clock when it was freed */
 	};
 	uint32_t head_delta;         /* pages back to the head page (0: a head) */
 	uint16_t inuse;              /* slab head: objects allocated */
@@ -58,6 +59,7 @@ struct ks_page {
 		                        (slab.c, idle slabs) */
 		uint32_t requested;  /* LARGE head under KSLAB_OPTIONS=redzone:
 		                        the bytes asked for (kmalloc.c) */
+		uint32_t span_len;   /* SPAN head: pages in the free span */
 	};
 	uint32_t touched;            /* slab head: the slab epoch of its last
 	                                allocation or free */

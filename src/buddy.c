@@ -15,9 +15,10 @@
  * nothing, faulting a purged one in costs a fault a page), and splits it,
  * putting the upper halves back on the lists below (expand() in the
  * kernel).  An exact block with no alignment to keep (a large malloc
- * block) is first looked for as a run of free blocks (see "runs" below),
- * best fit, which is what keeps a heap of mixed large sizes from needing
- * twice its live bytes.  Freeing looks at the buddy, pfn ^ (1 <<
+ * block) comes from the spans instead (see "spans" below): the free pages
+ * of LARGE pageblocks kept as whole runs, which is what keeps a heap of
+ * mixed large sizes from needing twice its live bytes, and its search and
+ * merges cheap.  Freeing looks at the buddy, pfn ^ (1 <<
  * order): while it is a free block of the same order, the two merge and the
  * walk goes up.  Reserved pages (the descriptor array) never read as free,
  * so no merge crosses into them.
@@ -86,6 +87,9 @@ void ks__buddy_init(void)
 			for (unsigned o = 0; o < KS_NR_ORDERS; o++)
 				for (unsigned p = 0; p < 2; p++)
 					ks_list_init(&ks__zones[z].free_area[t][o][p]);
+		for (unsigned b = 0; b < KS_SPAN_BINS; b++)
+			for (unsigned p = 0; p < 2; p++)
+				ks_list_init(&ks__zones[z].spans[b][p]);
 		ks_list_init(&ks__zones[z].sections);
 	}
 }
@@ -129,8 +133,6 @@ static void area_add(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	pg->free_stamp = stamp;
 	pg->cache = NULL;
 	pg->head_delta = 0;
-	if (order && order < KS_MAX_ORDER)     /* the tail names the head */
-		pg[(1ul << order) - 1].head_delta = (1u << order) - 1;
 	ks_list_add(&pg->lru, &z->free_area[mt][order][(flags & KS_PF_PURGED) != 0]);
 	z->nr_free[order]++;
 	z->nr_free_mt[mt][order]++;
@@ -152,6 +154,10 @@ static void area_del(struct ks_zone *z, struct ks_page *pg, unsigned order)
 	ks_page_section(pg)->free_pages -= 1ul << order;
 	pg->kind = KS_PG_NONE;
 }
+
+static void span_free_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
+			     uint8_t flags, uint64_t stamp);
+static struct ks_page *span_steal(struct ks_zone *z, unsigned order);
 
 /* Put the next max-order block of SEC, typed MT, on the lists.  Caller
  * holds z->lock; SEC has one (next_pfn < KS_SECTION_PAGES). */
@@ -186,14 +192,14 @@ static struct ks_page *populate_any_locked(struct ks_zone *z, unsigned mt)
 	return NULL;
 }
 
-/* The smallest resident free block of type MT and at least ORDER, else
- * the smallest purged one; NULL if there is none.  Splitting a larger
- * block that is still resident costs nothing, taking a purged one a page
- * fault for every page.  Caller holds z->lock. */
+/* The smallest free block of type MT and at least ORDER, resident (P 0)
+ * or purged (1), from residency P_FROM to P_TO; NULL if there is none.
+ * Splitting a larger block that is still resident costs nothing, taking
+ * a purged one a page fault for every page.  Caller holds z->lock. */
 static struct ks_page *own_block(struct ks_zone *z, unsigned order, unsigned mt,
-				 unsigned *found)
+				 unsigned p_from, unsigned p_to, unsigned *found)
 {
-	for (unsigned p = 0; p < 2; p++) {
+	for (unsigned p = p_from; p <= p_to; p++) {
 		for (unsigned o = order; o < KS_NR_ORDERS; o++) {
 			if (!ks_list_empty(&z->free_area[mt][o][p])) {
 				*found = o;
@@ -229,6 +235,11 @@ static struct ks_page *fallback_block(struct ks_zone *z, unsigned order, unsigne
 			return pg;
 		}
 	}
+	if (mt == KS_MT_SLAB && (pg = span_steal(z, order)) != NULL) {
+		z->nr_steal++;
+		*found = order;
+		return pg;
+	}
 	return NULL;
 }
 
@@ -254,12 +265,18 @@ static void free_locked(struct ks_zone *z, struct ks_page *pg, unsigned order,
 	area_add(z, base + pfn, order, flags, stamp);
 }
 
-/* Free the pages [PG, PG + NR) of one section as the aligned blocks they
- * split into, with FLAGS (KS_PF_CLEAN, KS_PF_PURGED).  Caller holds
- * z->lock. */
+/* Free the pages [PG, PG + NR) of one section, with FLAGS (KS_PF_CLEAN,
+ * KS_PF_PURGED): in a LARGE pageblock into the spans, else as the
+ * aligned blocks they split into.  Caller holds z->lock. */
 static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 			      uint8_t flags, uint64_t stamp)
 {
+	if (pageblock_of(pg)->pb_type == KS_MT_LARGE) {
+		pg->cache = NULL;
+		pg->cc_off = 0;
+		span_free_locked(z, pg, nr, flags, stamp);
+		return;
+	}
 	while (nr) {
 		size_t pfn = ks_page_pfn(pg);
 		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : KS_MAX_ORDER;
@@ -277,150 +294,281 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 	}
 }
 
-/* ---- runs: exact blocks from free pages that no single block holds ----
+/* ---- spans: the free pages of large blocks, kept whole ----
  *
- * An exact block of NR pages needs only NR free pages in a row, not a
- * free aligned block of the next power of two: a 2.1 MiB malloc block
- * would otherwise wait for 4 MiB of free, aligned pages while a heap of
- * mixed large sizes is full of free runs of 3 MiB made of smaller blocks,
- * and the zone would grow instead.  A run of NR free pages always holds a
- * free block of order log2(NR) - 1 or log2(NR) (free blocks are merged as
- * far as they go), so the search starts from the blocks of those two
- * orders, a few of them, and grows each one into the run of free blocks
- * of its type around it: to the right, the page after a free block is the
- * head of the next one if it is free; to the left, free_before() finds
- * the block that ends where it starts.  The shortest run that holds NR
- * pages wins (resident blocks are looked at before purged ones), and the
- * block is cut from its start. */
+ * A large malloc block (up to KS_PAGE_PATH_MAX) is an exact run of pages,
+ * not a power of two.  Kept as buddy blocks, its free pages would be
+ * split into aligned pieces at every free and merged piece by piece, and
+ * an allocation would have to rebuild a run from them, reading a cold
+ * descriptor per piece: in a heap of mixed large sizes that search and
+ * those merges were a tenth of the time.  So the free pages of LARGE
+ * pageblocks are kept as spans, as tcmalloc's page heap keeps them: a
+ * span is a maximal run of free pages, known by its head descriptor (kind
+ * KS_PG_SPAN, span_len pages, flags, free_stamp) and by its last page,
+ * whose head_delta leads back to the head.  Freeing a block looks at the
+ * page before it (its head_delta, confirmed by the head it names: a stale
+ * mark names no span of that length) and at the page after it, and merges
+ * with the spans there: two descriptor reads, whatever the sizes.
+ *
+ * Spans sit on lists by length, one per length up to KS_SPAN_EXACT pages
+ * and eight per doubling above, resident apart from purged, with a bit per
+ * non-empty list: an allocation of NR pages looks at NR's own list (a few
+ * spans of it, the first long enough wins) and else takes the newest span
+ * of the next non-empty list, whose every span is long enough, and cuts
+ * the block from its start; the rest stays a span.  Resident spans come
+ * before resident buddy blocks of LARGE type, then purged spans, then
+ * purged blocks and the fallback (ks__buddy_alloc).
+ *
+ * The buddy allocator keeps the whole blocks.  A span that comes to cover
+ * an aligned max-order block gives it back to the buddy lists, where
+ * slabs and aligned requests can take it; and the tail of a block taken
+ * from the buddy lists for a large block becomes a span.  Spans age and
+ * are purged as blocks are (purge_zone), and the slab fallback takes an
+ * aligned block out of a span when no buddy block is left (span_steal).
+ * Merging a purged span with a dirty one makes a dirty span, as the
+ * buddy's merges do. */
 
-#define RUN_TRIES 8                /* blocks tried per list */
+#define SPAN_TRIES 4               /* spans looked at in NR's own list */
 
-/* The free block that ends where page PFN of BASE's section begins, or
- * NULL.  area_add() leaves in a free block's last page the distance back
- * to its head (head_delta, unused on a free page), so one probe finds a
- * candidate, and the head's own kind and order confirm it: a stale mark
- * left by a block since taken names no free block of that size.  Blocks
- * of the top order are not marked (deferred population would touch the
- * memmap for them) and get one probe of their own. */
-static struct ks_page *free_before(struct ks_page *base, size_t pfn)
+static unsigned span_bin(size_t n)
 {
-	const size_t top = 1ul << KS_MAX_ORDER;
+	unsigned l, b;
+
+	if (n <= KS_SPAN_EXACT)
+		return (unsigned)n - 1;
+	l = ks_log2_floor(n);      /* 8 lists per doubling: 3 bits below the top */
+	b = KS_SPAN_EXACT + (l - 6) * 8 + (unsigned)((n >> (l - 3)) & 7);
+	return b < KS_SPAN_BINS ? b : KS_SPAN_BINS - 1;
+}
+
+/* The first non-empty list of residency P from list B on, or -1. */
+static int span_next_bin(const struct ks_zone *z, unsigned p, unsigned b)
+{
+	for (unsigned w = b / 64; w < KS_SPAN_BINS / 64; w++) {
+		uint64_t m = z->span_bits[p][w];
+		if (w == b / 64)
+			m &= ~0ull << (b % 64);
+		if (m)
+			return (int)(w * 64 + (unsigned)__builtin_ctzll(m));
+	}
+	return -1;
+}
+
+static void span_add(struct ks_zone *z, struct ks_page *pg, size_t nr, uint8_t flags,
+		     uint64_t stamp)
+{
+	unsigned p = (flags & KS_PF_PURGED) != 0, b = span_bin(nr);
+
+	pg->kind = KS_PG_SPAN;
+	pg->span_len = (uint32_t)nr;
+	pg->flags = flags;
+	pg->free_stamp = stamp;
+	pg->cache = NULL;
+	pg->head_delta = 0;
+	pg->cc_off = 0;
+	pg[nr - 1].head_delta = (uint32_t)(nr - 1);    /* the way back */
+	ks_list_add(&pg->lru, &z->spans[b][p]);
+	z->span_bits[p][b / 64] |= 1ull << (b % 64);
+	z->nr_spans++;
+	z->span_pages += nr;
+	z->free_pages += nr;
+	if (!p)
+		z->dirty_pages += nr;
+	if (!p && stamp < z->span_oldest)
+		z->span_oldest = stamp;
+	ks_page_section(pg)->free_pages += nr;
+}
+
+static void span_del(struct ks_zone *z, struct ks_page *pg)
+{
+	size_t nr = pg->span_len;
+	unsigned p = (pg->flags & KS_PF_PURGED) != 0, b = span_bin(nr);
+
+	KS_ASSERT(pg->kind == KS_PG_SPAN);
+	ks_list_del(&pg->lru);
+	if (ks_list_empty(&z->spans[b][p]))
+		z->span_bits[p][b / 64] &= ~(1ull << (b % 64));
+	z->nr_spans--;
+	z->span_pages -= nr;
+	z->free_pages -= nr;
+	if (!p)
+		z->dirty_pages -= nr;
+	ks_page_section(pg)->free_pages -= nr;
+	pg->kind = KS_PG_NONE;
+}
+
+/* The free span that ends where page PFN of BASE's section begins, or
+ * NULL. */
+static struct ks_page *span_before(struct ks_page *base, size_t pfn)
+{
 	struct ks_page *h;
 	size_t d;
 
-	if (!pfn)
+	if (pfn <= KS_SECTION_RESERVED)
 		return NULL;
 	d = base[pfn - 1].head_delta;
-	if (d < pfn) {
-		h = base + pfn - 1 - d;
-		if (h->kind == KS_PG_BUDDY && (1ul << h->order) == d + 1)
-			return h;
-	}
-	if (pfn >= top && !(pfn & (top - 1))) {
-		h = base + pfn - top;
-		if (h->kind == KS_PG_BUDDY && h->order == KS_MAX_ORDER)
-			return h;
-	}
-	return NULL;
+	if (d >= pfn)
+		return NULL;
+	h = base + pfn - 1 - d;
+	return h->kind == KS_PG_SPAN && h->span_len == d + 1 ? h : NULL;
 }
 
-/* The descriptors the search reads of the next candidate, block PG of
- * ORDER: its own, the one before it and the one after it.  Each is a
- * cache line of its own, likely cold; loading them while the current
- * candidate is looked at overlaps the misses instead of taking them one
- * after another (the search was a tenth of mixed-heap churn's time). */
-static inline void prefetch_run(const struct ks_page *pg, unsigned order)
+/* Put the free pages [PFN, END) of BASE's section on the lists: the
+ * aligned max-order blocks among them as buddy blocks, the rest as spans. */
+static void span_place(struct ks_zone *z, struct ks_page *base, size_t pfn, size_t end,
+		       uint8_t flags, uint64_t stamp)
 {
-	__builtin_prefetch(pg);
-	if (ks_page_pfn(pg))
-		__builtin_prefetch(pg - 1);
-	if (ks_page_pfn(pg) + (1ul << order) < KS_SECTION_PAGES)
-		__builtin_prefetch(pg + (1ul << order));
-}
+	const size_t top = 1ul << KS_MAX_ORDER;
+	size_t a = (pfn + top - 1) & ~(top - 1);
 
-/* Take the first NR pages of the run of free blocks that starts at FIRST;
- * the last block's unused tail goes back.  Caller holds z->lock. */
-static struct ks_page *claim_run_locked(struct ks_zone *z, struct ks_page *first,
-					size_t nr)
-{
-	uint8_t clean = KS_PF_CLEAN;
-	struct ks_page *pg = first;
-	size_t got = 0;
-
-	while (got < nr) {
-		unsigned o = pg->order;
-		uint8_t flags = pg->flags;
-		uint64_t stamp = pg->free_stamp;
-		clean &= flags;
-		area_del(z, pg, o);
-		if (got + (1ul << o) > nr)
-			free_range_locked(z, pg + (nr - got), got + (1ul << o) - nr, flags, stamp);
-		got += 1ul << o;
-		pg += 1ul << o;
+	if (a + top <= end) {
+		size_t last = end & ~(top - 1);
+		if (pfn < a)
+			span_add(z, base + pfn, a - pfn, flags, stamp);
+		for (; a < last; a += top)
+			area_add(z, base + a, KS_MAX_ORDER, flags, stamp);
+		pfn = last;
 	}
-	first->flags = clean & KS_PF_CLEAN;
-	return first;
+	if (pfn < end)
+		span_add(z, base + pfn, end - pfn, flags, stamp);
 }
 
-/* The best of a few runs of at least NR free pages of type MT (the
- * shortest, resident before purged), taken; NULL if none was found.
- * Caller holds z->lock. */
-static struct ks_page *take_run_locked(struct ks_zone *z, size_t nr, unsigned mt)
+/* Free the pages [PG, PG + NR) into the spans, merged with the spans
+ * before and after them.  Caller holds z->lock. */
+static void span_free_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
+			     uint8_t flags, uint64_t stamp)
 {
-	unsigned lo = ks_log2_floor(nr);
-	struct ks_page *best = NULL;
-	size_t best_len = SIZE_MAX;
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg), *h;
+	size_t pfn = ks_page_pfn(pg), end = pfn + nr;
 
-	lo = lo ? lo - 1 : 0;
-	for (unsigned p = 0; p < 2 && !best; p++) {
-		for (unsigned o = lo; o <= lo + 1 && o < KS_NR_ORDERS; o++) {
-			struct ks_list *pos;
-			unsigned tries = 0;
-			struct ks_list *head = &z->free_area[mt][o][p];
-			ks_list_for_each(pos, head) {
-				struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru), *h;
-				struct ks_page *base = pg - ks_page_pfn(pg);
-				size_t start = ks_page_pfn(pg), end = start + (1ul << o);
-				if (++tries > RUN_TRIES)
-					break;
-				if (pos->next != head && tries < RUN_TRIES)
-					prefetch_run(ks_list_entry(pos->next, struct ks_page, lru), o);
-				while (end - start < best_len &&
-				       (h = free_before(base, start)) && h->mt == mt)
-					start = ks_page_pfn(h);
-				while (end < KS_SECTION_PAGES && base[end].kind == KS_PG_BUDDY &&
-				       base[end].mt == mt && end - start < best_len)
-					end += 1ul << base[end].order;
-				if (end - start >= nr && end - start < best_len) {
-					best = base + start;
-					best_len = end - start;
-					if (best_len == nr)    /* nothing fits better */
-						goto found;
-				}
-			}
+	KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_SPAN ||
+		  pg->kind == KS_PG_RESERVED || pfn < KS_SECTION_RESERVED);
+	pg->kind = KS_PG_NONE;
+	if ((h = span_before(base, pfn)) != NULL) {
+		flags &= h->flags;
+		pfn = ks_page_pfn(h);
+		span_del(z, h);
+	}
+	if (end < KS_SECTION_PAGES && base[end].kind == KS_PG_SPAN) {
+		h = base + end;
+		flags &= h->flags;
+		end += h->span_len;
+		span_del(z, h);
+	}
+	span_place(z, base, pfn, end, flags, stamp);
+}
+
+/* Take the first NR pages of span PG; the rest stays a span.  The head's
+ * flags say KS_PF_CLEAN if the span was.  Caller holds z->lock. */
+static struct ks_page *span_cut(struct ks_zone *z, struct ks_page *pg, size_t nr)
+{
+	size_t len = pg->span_len;
+	uint8_t flags = pg->flags;
+	uint64_t stamp = pg->free_stamp;
+
+	span_del(z, pg);
+	if (len > nr)
+		span_add(z, pg + nr, len - nr, flags, stamp);
+	pg->flags = flags & KS_PF_CLEAN;
+	return pg;
+}
+
+/* A span of at least NR pages of residency P, or NULL.  Caller holds
+ * z->lock. */
+static struct ks_page *span_find(struct ks_zone *z, size_t nr, unsigned p)
+{
+	unsigned b = span_bin(nr), tries = 0;
+	struct ks_list *pos, *head = &z->spans[b][p];
+	int next;
+
+	if (b < KS_SPAN_EXACT && !ks_list_empty(head))
+		return ks_list_entry(head->next, struct ks_page, lru);
+	ks_list_for_each(pos, head) {      /* lengths from below NR to above */
+		struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+		if (pg->span_len >= nr)
+			return pg;
+		if (++tries == SPAN_TRIES)
+			break;
+	}
+	if ((next = span_next_bin(z, p, b + 1)) < 0)
+		return NULL;
+	return ks_list_entry(z->spans[next][p].next, struct ks_page, lru);
+}
+
+/* For the slab fallback: an aligned block of ORDER cut out of a span, the
+ * pages around it left spans; NULL if no span holds one.  Caller holds
+ * z->lock. */
+static struct ks_page *span_steal(struct ks_zone *z, unsigned order)
+{
+	size_t n = 1ul << order, need = 2 * n - 1;   /* holds an aligned block */
+	struct ks_page *pg = NULL, *base;
+	size_t pfn, end, a;
+	uint8_t flags;
+	uint64_t stamp;
+
+	for (unsigned p = 0; p < 2 && !pg; p++)
+		pg = span_find(z, need, p);
+	if (!pg)
+		return NULL;
+	base = pg - ks_page_pfn(pg);
+	pfn = ks_page_pfn(pg);
+	end = pfn + pg->span_len;
+	a = (pfn + n - 1) & ~(n - 1);
+	flags = pg->flags;
+	stamp = pg->free_stamp;
+	span_del(z, pg);
+	if (pfn < a)
+		span_add(z, base + pfn, a - pfn, flags, stamp);
+	if (a + n < end)
+		span_add(z, base + a + n, end - a - n, flags, stamp);
+	/* the block goes on a buddy list for the caller to take */
+	area_add(z, base + a, order, flags, stamp);
+	return base + a;
+}
+
+/* An exact block of NR pages with no alignment to keep: from a span,
+ * else from a buddy block whose tail becomes a span; resident memory
+ * before purged.  NULL leaves the fallback to the caller.  Caller holds
+ * z->lock. */
+static struct ks_page *exact_locked(struct ks_zone *z, size_t nr, unsigned order,
+				    unsigned mt)
+{
+	struct ks_page *pg;
+	unsigned o;
+
+	for (unsigned p = 0; p < 2; p++) {
+		if ((pg = span_find(z, nr, p)) != NULL)
+			return span_cut(z, pg, nr);
+		if ((pg = own_block(z, order, mt, p, p, &o)) != NULL) {
+			uint8_t flags = pg->flags;
+			area_del(z, pg, o);
+			if (nr < (1ul << o))
+				free_range_locked(z, pg + nr, (1ul << o) - nr, flags,
+						  pg->free_stamp);
+			pg->flags = flags & KS_PF_CLEAN;
+			return pg;
 		}
 	}
-found:
-	return best ? claim_run_locked(z, best, nr) : NULL;
+	return NULL;
 }
 
 struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 				size_t keep, bool unaligned, unsigned up_to)
 {
-	struct ks_page *pg;
-	unsigned o = 0;
+	struct ks_page *pg = NULL;
+	unsigned o = 0, cut;
 	uint8_t flags;
 
 	ks_lock(&z->lock);
-	pg = NULL;
-	if (unaligned && keep > 1 && (pg = take_run_locked(z, keep, mt)) != NULL) {
-		ks_unlock(&z->lock);           /* an exact block, unaligned */
+	if (unaligned && keep > 1)
+		pg = exact_locked(z, keep, order, mt);
+	if (pg) {
+		ks_unlock(&z->lock);
 		pg->order = (uint8_t)order;
 		pg->head_delta = 0;
 		return pg;
 	}
-	if (!pg)
-		pg = own_block(z, order, mt, &o);
+	pg = own_block(z, order, mt, 0, 1, &o);
 	if (!pg)
 		pg = fallback_block(z, order, mt, &o);
 	if (!pg) {
@@ -434,12 +582,13 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 		order = o < up_to ? o : up_to;
 		keep = 1ul << order;
 	}
-	while (o > order) {             /* expand(): halves go back down */
+	cut = unaligned ? o : order;    /* unaligned: the whole tail is one range */
+	while (o > cut) {               /* expand(): halves go back down */
 		o--;
 		area_add(z, pg + (1ul << o), o, flags, pg->free_stamp);
 	}
-	if (keep < (1ul << order))      /* an exact block: the tail goes back */
-		free_range_locked(z, pg + keep, (1ul << order) - keep, flags, pg->free_stamp);
+	if (keep < (1ul << cut))        /* an exact block: the tail goes back */
+		free_range_locked(z, pg + keep, (1ul << cut) - keep, flags, pg->free_stamp);
 	ks_unlock(&z->lock);
 	pg->order = (uint8_t)order;
 	pg->flags = flags & KS_PF_CLEAN;
@@ -482,10 +631,13 @@ void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec)
 }
 
 /* Oldest dirty block freed at or before CUTOFF, from the tails of the free
- * lists (area_add puts fresh blocks at the heads).  Caller holds z->lock. */
+ * lists (area_add puts fresh blocks at the heads), largest first; else the
+ * oldest dirty span, with *ORDER KS_NR_ORDERS.  Caller holds z->lock. */
 static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 				    unsigned *order)
 {
+	struct ks_page *best = NULL;
+
 	for (int o = KS_MAX_ORDER; o >= 0; o--) {
 		for (unsigned t = 0; t < KS_NR_MT; t++) {
 			struct ks_list *head = &z->free_area[t][o][0];
@@ -499,33 +651,68 @@ static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 			}
 		}
 	}
-	return NULL;
+	*order = KS_NR_ORDERS;
+	if (cutoff < z->span_oldest)       /* no dirty span is that old */
+		return NULL;
+	z->span_oldest = UINT64_MAX;
+	for (int b = span_next_bin(z, 0, 0); b >= 0; b = span_next_bin(z, 0, (unsigned)b + 1)) {
+		struct ks_page *pg = ks_list_entry(z->spans[b][0].prev, struct ks_page, lru);
+		if (pg->free_stamp <= cutoff && (!best || pg->free_stamp < best->free_stamp))
+			best = pg;
+		if (pg->free_stamp < z->span_oldest)
+			z->span_oldest = pg->free_stamp;
+	}
+	return best;
+}
+
+/* After a purge, the descriptors of a free run's pages but the head's
+ * read as zero, which is what they must say (KS_PG_NONE): give their
+ * pages back too, keeping the types of the pageblocks that start there
+ * (a span's neighbours in those pageblocks are in use). */
+static void purge_descriptors(struct ks_page *pg, size_t nr)
+{
+	uint8_t types[KS_SECTION_PAGES >> KS_PAGEBLOCK_ORDER];
+	struct ks_page *base = pg - ks_page_pfn(pg);
+	size_t first = (ks_page_pfn(pg) >> KS_PAGEBLOCK_ORDER) + 1;
+	size_t last = (ks_page_pfn(pg) + nr - 1) >> KS_PAGEBLOCK_ORDER;
+
+	for (size_t i = first; i <= last; i++)
+		types[i - first] = base[i << KS_PAGEBLOCK_ORDER].pb_type;
+	ks__os_purge(pg + 1, (nr - 1) * sizeof(*pg), false);
+	for (size_t i = first; i <= last; i++)
+		if (types[i - first])      /* a purged descriptor reads 0 */
+			base[i << KS_PAGEBLOCK_ORDER].pb_type = types[i - first];
 }
 
 static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool lazy)
 {
-	size_t purged = 0, done;
+	size_t purged = 0, done, nr;
 	struct ks_page *pg;
 	unsigned order;
 
 	ks_lock(&z->lock);
 	while (z->dirty_pages > keep && (pg = oldest_dirty(z, cutoff, &order))) {
 		uint64_t stamp = pg->free_stamp;
-		area_del(z, pg, order);
+		bool span = order == KS_NR_ORDERS;
+		nr = span ? pg->span_len : 1ul << order;
+		if (span)
+			span_del(z, pg);
+		else
+			area_del(z, pg, order);
 		ks_unlock(&z->lock);       /* madvise outside the lock */
-		done = ks__os_purge(ks_page_address(pg), KS_PAGE_SIZE << order, lazy);
+		done = ks__os_purge(ks_page_address(pg), nr << KS_PAGE_SHIFT, lazy);
 		purged += done;
-		/* the block's tail descriptors read as zero (KS_PG_NONE) after
-		 * a purge, which is what they must say: give their pages back
-		 * too; the head's own descriptor page stays */
 		if (!lazy)
-			ks__os_purge(pg + 1, ((1ul << order) - 1) * sizeof(*pg), false);
+			purge_descriptors(pg, nr);
 		ks_lock(&z->lock);
 		/* clean only if every byte went back: with OS pages larger
 		 * than kslab's, a small block may not be purgeable at all */
-		free_locked(z, pg, order, KS_PF_PURGED |
-			    (!lazy && done == (KS_PAGE_SIZE << order) ? KS_PF_CLEAN : 0),
-			    stamp);
+		uint8_t flags = KS_PF_PURGED |
+			(!lazy && done == (nr << KS_PAGE_SHIFT) ? KS_PF_CLEAN : 0);
+		if (span)
+			span_free_locked(z, pg, nr, flags, stamp);
+		else
+			free_locked(z, pg, order, flags, stamp);
 	}
 	z->purged_bytes += purged;
 	ks_unlock(&z->lock);
@@ -549,8 +736,7 @@ size_t ks__buddy_free_bytes(void)
 }
 
 /* The free list of type T and order O: every block aligned, marked, of
- * its list's order and type, not mergeable with a free buddy, its last
- * page naming its head (free_before). */
+ * its list's order and type, not mergeable with a free buddy. */
 static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 		      size_t *free_pages, size_t *dirty)
 {
@@ -574,8 +760,6 @@ static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 			broken++;
 		if (o < KS_MAX_ORDER && buddy->kind == KS_PG_BUDDY && buddy->order == o)
 			broken++;          /* should have merged */
-		if (o < KS_MAX_ORDER && pg[(1ul << o) - 1].head_delta != (1ul << o) - 1)
-			broken++;
 		for (size_t i = 1; i < (1ul << o); i++)
 			if (pg[i].kind == KS_PG_BUDDY)
 				broken++;
@@ -584,6 +768,45 @@ static int check_list(struct ks_zone *z, unsigned t, unsigned o, size_t *n,
 	if (nt != z->nr_free_mt[t][o])
 		broken++;
 	*n += nt;
+	return broken;
+}
+
+/* The spans: each on the list of its length and residency, its last page
+ * naming its head, merged with its neighbours, holding no head of a free
+ * block; the bits and the counters agreeing. */
+static int check_spans(struct ks_zone *z, size_t *free_pages, size_t *dirty)
+{
+	size_t n = 0, pages = 0;
+	int broken = 0;
+
+	for (unsigned b = 0; b < KS_SPAN_BINS; b++)
+	for (unsigned p = 0; p < 2; p++) {
+		struct ks_list *pos, *head = &z->spans[b][p];
+		if (!(z->span_bits[p][b / 64] & (1ull << (b % 64))) != ks_list_empty(head))
+			broken++;
+		ks_list_for_each(pos, head) {
+			struct ks_page *pg = ks_list_entry(pos, struct ks_page, lru);
+			struct ks_page *base = pg - ks_page_pfn(pg);
+			size_t pfn = ks_page_pfn(pg), len = pg->span_len;
+			if (pg->kind != KS_PG_SPAN || !len || span_bin(len) != b ||
+			    !(pg->flags & KS_PF_PURGED) != !p || pfn < KS_SECTION_RESERVED ||
+			    pfn + len > KS_SECTION_PAGES || pg[len - 1].head_delta != len - 1)
+				broken++;
+			if (span_before(base, pfn) ||
+			    (pfn + len < KS_SECTION_PAGES && base[pfn + len].kind == KS_PG_SPAN))
+				broken++;          /* should have merged */
+			for (size_t i = 1; i < len; i++)
+				if (pg[i].kind == KS_PG_BUDDY || pg[i].kind == KS_PG_SPAN)
+					broken++;
+			n++;
+			pages += len;
+			if (!p)
+				*dirty += len;
+		}
+	}
+	if (n != z->nr_spans || pages != z->span_pages)
+		broken++;
+	*free_pages += pages;
 	return broken;
 }
 
@@ -602,6 +825,7 @@ static int check_zone(struct ks_zone *z)
 		if (n != z->nr_free[o])
 			broken++;
 	}
+	broken += check_spans(z, &free_pages, &dirty);
 	ks_list_for_each(pos, &z->sections) {
 		struct ks_section *sec = ks_list_entry(pos, struct ks_section, link);
 		sec_free += sec->free_pages;
@@ -699,8 +923,18 @@ bool ks__buddy_claim_range(struct ks_page *first, size_t nr)
 	size_t got = 0;
 
 	ks_lock(&z->lock);
-	while (got < nr && claim_locked(z, first + got))
-		got++;
+	while (got < nr) {
+		struct ks_page *pg = first + got;
+		if (pg->kind == KS_PG_SPAN) {    /* pages of a span: its first ones */
+			size_t take = nr - got < pg->span_len ? nr - got : pg->span_len;
+			span_cut(z, pg, take);
+			got += take;
+		} else if (claim_locked(z, pg)) {
+			got++;
+		} else {
+			break;
+		}
+	}
 	if (got < nr && got)          /* not all free: give back what was taken */
 		free_range_locked(z, first, got, 0, ks__clock_ms());
 	ks_unlock(&z->lock);

@@ -11,6 +11,9 @@ enum { KS_ZONE_DMA32, KS_ZONE_NORMAL, KS_NR_ZONES };
  * not pepper the regions that large blocks need whole. */
 enum { KS_MT_SLAB, KS_MT_LARGE, KS_NR_MT };
 #define KS_PAGEBLOCK_ORDER 9              /* 2 MiB of kslab pages */
+#define KS_SPAN_EXACT 64                  /* spans up to this many pages have
+                                             a list per length */
+#define KS_SPAN_BINS 128                  /* and eight per doubling above */
 enum { KS_WMARK_MIN, KS_WMARK_LOW, KS_WMARK_HIGH, KS_NR_WMARKS };
 
 struct ks_zone {
@@ -29,6 +32,14 @@ struct ks_zone {
 	size_t dirty_pages;                   /* free pages not yet purged */
 	size_t managed_pages;                 /* pages of its sections */
 	size_t wmark[KS_NR_WMARKS];
+	/* free spans of large-block pages by length (buddy.c, "spans"),
+	 * resident ([0], newest first) apart from purged, and a bit per
+	 * non-empty list */
+	struct ks_list spans[KS_SPAN_BINS][2];
+	uint64_t span_bits[2][KS_SPAN_BINS / 64];
+	size_t nr_spans, span_pages;
+	uint64_t span_oldest;                 /* no dirty span's list ends in
+	                                         one freed before this */
 	struct ks_list sections;
 	ks_lock_t grow_lock;                  /* one grower at a time */
 	uint64_t purged_bytes;                /* handed back over the life */

@@ -619,6 +619,7 @@ void ks__kfree(void *p)
 		}
 		return;
 	case KS_PG_BUDDY:              /* a page given back: freed before */
+	case KS_PG_SPAN:
 		ks__report(KS_ERR_DOUBLE_FREE, p, NULL);
 	default:
 		invalid_free(p, NULL);

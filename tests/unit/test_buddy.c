@@ -157,37 +157,82 @@ static void t_exact(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
-/* Runs: an exact block with no alignment is taken from the best run of
- * free blocks, here 10 free pages (blocks of 2, 4 and 4) between used
- * ones, where no aligned block of 16 pages is free; resident blocks are
- * taken before purged ones. */
-static void t_runs(void)
+/* Spans: the free pages of LARGE pageblocks are kept as whole runs.  A
+ * range freed becomes one span, merged with the spans on either side; an
+ * exact block with no alignment is cut from the start of a span (the
+ * newest of its length first); a span that covers an aligned max-order
+ * block gives it back to the buddy lists; a purge leaves spans merged. */
+static void t_spans(void)
 {
 	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
 	ks_boot();
 	struct ks_page *pg = ks__pages_alloc(KS__GFP_LARGE, 4);   /* grows the zone */
 	REQUIRE(pg != NULL);
 	size_t free0 = z->free_pages;
-	ks__buddy_free_range(pg + 2, 10, false);    /* pages 2..11 free */
-	CHECK_EQ(z->free_pages, free0 + 10);
-	CHECK_EQ(pg[2].kind, KS_PG_BUDDY);
-	CHECK_EQ(pg[4].order, 2);
-	CHECK_EQ(pg[8].order, 2);
+	ks__buddy_free_range(pg + 2, 4, false);     /* pages 2..5 */
+	ks__buddy_free_range(pg + 8, 4, false);     /* pages 8..11 */
+	CHECK_EQ(pg[2].kind, KS_PG_SPAN);
+	CHECK_EQ(pg[2].span_len, 4);
+	CHECK_EQ(pg[8].kind, KS_PG_SPAN);
 	CHECK_EQ(ks__buddy_check(), 0);
-	struct ks_page *run = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, true, 4);
-	CHECK(run == pg + 2);                       /* the shortest run that fits */
-	CHECK_EQ(z->free_pages, free0 + 1);         /* page 11 stays free */
-	CHECK_EQ(pg[11].kind, KS_PG_BUDDY);
+	ks__buddy_free_range(pg + 6, 2, false);     /* fills the gap: one span */
+	CHECK_EQ(z->free_pages, free0 + 10);
+	CHECK_EQ(pg[2].kind, KS_PG_SPAN);
+	CHECK_EQ(pg[2].span_len, 10);
+	CHECK(pg[6].kind != KS_PG_SPAN && pg[8].kind != KS_PG_SPAN);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* the newest span of 10 pages: this one, cut whole */
+	struct ks_page *run = ks__buddy_alloc(z, 4, KS_MT_LARGE, 10, true, 4);
+	CHECK(run == pg + 2);
+	CHECK_EQ(z->free_pages, free0);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* a block grows in place into the span after it, from its start */
+	ks__buddy_free_range(pg + 5, 7, false);     /* run is pages 2..4 now */
+	CHECK(ks__buddy_claim_range(pg + 5, 3));
+	CHECK_EQ(pg[8].kind, KS_PG_SPAN);
+	CHECK_EQ(pg[8].span_len, 4);
+	CHECK(!ks__buddy_claim_range(pg + 8, 5));   /* page 12 is in use */
+	CHECK_EQ(pg[8].span_len, 4);
 	CHECK_EQ(ks__buddy_check(), 0);
 	ks__buddy_free_range(pg, 2, false);
-	ks__buddy_free_range(pg + 2, 9, false);
+	ks__buddy_free_range(pg + 2, 6, false);
 	ks__buddy_free_range(pg + 12, 4, false);
 	CHECK_EQ(ks__buddy_check(), 0);
-	/* aligned requests never come from a run */
+	/* aligned requests never come from a span */
 	struct ks_page *al = ks__buddy_alloc(z, 4, KS_MT_LARGE, 9, false, 4);
 	REQUIRE(al != NULL);
 	CHECK_EQ(ks_page_pfn(al) & 15, 0);
 	ks__buddy_free_range(al, 9, false);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* two halves of a max-order block freed: a buddy block again */
+	struct ks_page *big = ks__pages_alloc(KS__GFP_LARGE, KS_MAX_ORDER);
+	REQUIRE(big != NULL);
+	const size_t half = 1ul << (KS_MAX_ORDER - 1);
+	ks__buddy_free_range(big, half, false);
+	CHECK_EQ(big->kind, KS_PG_SPAN);
+	ks__buddy_free_range(big + half, half, false);
+	CHECK_EQ(big->kind, KS_PG_BUDDY);
+	CHECK_EQ(big->order, KS_MAX_ORDER);
+	CHECK_EQ(ks__buddy_check(), 0);
+	/* a purge keeps spans whole, and marks them purged and clean */
+	struct ks_page *a = ks__pages_alloc_exact(0 | KS__GFP_LARGE, 40, 0, KS_PG_LARGE);
+	REQUIRE(a != NULL);
+	struct ks_page *b = ks__pages_alloc_exact(0 | KS__GFP_LARGE, 40, 0, KS_PG_LARGE);
+	REQUIRE(b != NULL);
+	ks__pages_free_exact(a, 40);
+	ks__buddy_purge(UINT64_MAX, 0, false);
+	CHECK_EQ(ks__buddy_check(), 0);
+	CHECK_EQ(z->dirty_pages, 0);
+	struct ks_page *c = ks__pages_alloc_exact(KS_GFP_ZERO | KS__GFP_LARGE, 40, 0,
+						  KS_PG_LARGE);
+	REQUIRE(c != NULL);
+	const unsigned char *bytes = ks_page_address(c);
+	size_t nonzero = 0;
+	for (size_t i = 0; i < 40 * KS_PAGE_SIZE; i++)
+		nonzero += bytes[i] != 0;
+	CHECK_EQ(nonzero, 0);
+	ks__pages_free_exact(c, 40);
+	ks__pages_free_exact(b, 40);
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
@@ -481,7 +526,7 @@ static const struct harness_case cases[] = {
 	{ "random_model", t_random_model },
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
-	{ "runs", t_runs },
+	{ "spans", t_spans },
 	{ "batch", t_batch },
 	{ "dma32", t_dma32 },
 	{ "zeroed_and_purge", t_zeroed_and_purge },
