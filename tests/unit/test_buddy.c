@@ -115,6 +115,97 @@ static void t_random_model(void)
 	free(shadow);
 }
 
+/* Spans against the same kind of model: exact large blocks of 1 to 1024
+ * pages, which shrink and grow in place, beside power-of-two slab-type
+ * blocks, with purges between; ks__buddy_check() (spans merged, marked
+ * and counted) as it goes, a shadow map against a page handed out twice,
+ * and at the end every page back and no span left but those below a
+ * section's first max-order boundary, which make no whole block. */
+static void t_span_model(void)
+{
+	enum { NBLOCKS = 400, STEPS = 5000 };
+	static struct { struct ks_page *pg; size_t nr; bool exact; } live[NBLOCKS];
+	size_t nlive = 0, most_spans = 0, grown = 0, shrunk = 0;
+	unsigned seed = 777;
+	unsigned char *shadow = calloc(SHADOW_SECTIONS * KS_SECTION_PAGES, 1);
+	struct ks_zone *z = &ks__zones[KS_ZONE_NORMAL];
+
+	ks_boot();
+	for (int step = 0; step < STEPS; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+		if (nlive == 0 || (nlive < NBLOCKS && r % 3 != 0)) {
+			bool exact = r % 4 != 0;
+			size_t nr = exact ? 1 + (r >> 4) % ((r >> 14) % 8 ? 200 : 1024)
+					  : 1ul << ((r >> 4) % 6);
+			struct ks_page *pg = exact ?
+				ks__pages_alloc_exact(0, nr, 0, KS_PG_LARGE) :
+				ks__pages_alloc(0, ks_log2_floor(nr));
+			REQUIRE(pg != NULL);
+			for (size_t i = 0; i < nr; i++) {
+				unsigned char *sh = shadow_of(pg + i, shadow);
+				CHECK_EQ(*sh, 0);
+				*sh = 1;
+			}
+			if (!exact)
+				pg->kind = KS_PG_PAGES;
+			live[nlive].pg = pg;
+			live[nlive].nr = nr;
+			live[nlive++].exact = exact;
+		} else {
+			size_t k = (r >> 4) % nlive;
+			struct ks_page *pg = live[k].pg;
+			size_t nr = live[k].nr, want = 1 + (r >> 12) % (nr + 64);
+			if (live[k].exact && r % 5 == 0 && want < nr) {
+				for (size_t i = want; i < nr; i++)
+					*shadow_of(pg + i, shadow) = 0;
+				ks__pages_shrink_exact(pg, want);
+				live[k].nr = want;
+				shrunk++;
+			} else if (live[k].exact && r % 5 == 1 && want > nr) {
+				if (ks__pages_grow_exact(pg, want)) {
+					for (size_t i = nr; i < want; i++) {
+						unsigned char *sh = shadow_of(pg + i, shadow);
+						CHECK_EQ(*sh, 0);
+						*sh = 1;
+					}
+					live[k].nr = want;
+					grown++;
+				}
+			} else {
+				for (size_t i = 0; i < nr; i++)
+					*shadow_of(pg + i, shadow) = 0;
+				if (live[k].exact)
+					ks__pages_free_exact(pg, nr);
+				else
+					ks__pages_free(pg, ks_log2_floor(nr));
+				live[k] = live[--nlive];
+			}
+		}
+		if (step % 700 == 0)
+			ks__buddy_purge(UINT64_MAX, 0, false);
+		if (z->nr_spans > most_spans)
+			most_spans = z->nr_spans;
+		if (step % 25 == 0)
+			CHECK_EQ(ks__buddy_check(), 0);
+	}
+	while (nlive--) {
+		if (live[nlive].exact)
+			ks__pages_free_exact(live[nlive].pg, live[nlive].nr);
+		else
+			ks__pages_free(live[nlive].pg, ks_log2_floor(live[nlive].nr));
+	}
+	CHECK_EQ(ks__buddy_check(), 0);
+	CHECK_EQ(z->free_pages, z->managed_pages);
+	size_t nsec = z->managed_pages / (KS_SECTION_PAGES - KS_SECTION_RESERVED);
+	CHECK_LE(z->nr_spans, nsec);
+	CHECK(most_spans >= 20 && grown >= 20 && shrunk >= 20);   /* it did exercise them */
+	fprintf(stderr, "span_model: up to %zu spans, %zu grown, %zu shrunk\n",
+		most_spans, grown, shrunk);
+	CHECK_LE(z->span_pages, nsec * ((1ul << KS_MAX_ORDER) - KS_SECTION_RESERVED));
+	free(shadow);
+}
+
 static void t_split_and_merge(void)
 {
 	ks_boot();
@@ -524,6 +615,7 @@ static const struct harness_case cases[] = {
 	{ "deferred", t_deferred },
 	{ "grouping", t_grouping },
 	{ "random_model", t_random_model },
+	{ "span_model", t_span_model },
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
 	{ "spans", t_spans },
