@@ -61,8 +61,11 @@ struct ks_page {
 		                        the bytes asked for (kmalloc.c) */
 		uint32_t span_len;   /* SPAN head: pages in the free span */
 	};
-	uint32_t touched;            /* slab head: the slab epoch of its last
-	                                allocation or free */
+	union {
+		uint32_t touched;    /* slab head: the slab epoch of its last
+		                        allocation or free */
+		uint32_t span_dirty; /* SPAN head: its pages not purged */
+	};
 	uint32_t scanned;            /* slab head: the epoch it was last looked
 	                                at for pages to give back */
 };

@@ -354,14 +354,17 @@ static int span_next_bin(const struct ks_zone *z, unsigned p, unsigned b)
 	return -1;
 }
 
-static void span_add(struct ks_zone *z, struct ks_page *pg, size_t nr, uint8_t flags,
-		     uint64_t stamp)
+/* Put the free span [PG, PG + NR) on its list: DIRTY of its pages not
+ * purged (on the purged list if none), all reading as zero if CLEAN. */
+static void span_add(struct ks_zone *z, struct ks_page *pg, size_t nr, size_t dirty,
+		     bool clean, uint64_t stamp)
 {
-	unsigned p = (flags & KS_PF_PURGED) != 0, b = span_bin(nr);
+	unsigned p = dirty == 0, b = span_bin(nr);
 
 	pg->kind = KS_PG_SPAN;
 	pg->span_len = (uint32_t)nr;
-	pg->flags = flags;
+	pg->span_dirty = (uint32_t)dirty;
+	pg->flags = (uint8_t)((clean ? KS_PF_CLEAN : 0) | (p ? KS_PF_PURGED : 0));
 	pg->free_stamp = stamp;
 	pg->cache = NULL;
 	pg->head_delta = 0;
@@ -372,8 +375,7 @@ static void span_add(struct ks_zone *z, struct ks_page *pg, size_t nr, uint8_t f
 	z->nr_spans++;
 	z->span_pages += nr;
 	z->free_pages += nr;
-	if (!p)
-		z->dirty_pages += nr;
+	z->dirty_pages += dirty;
 	if (!p && stamp < z->span_oldest)
 		z->span_oldest = stamp;
 	ks_page_section(pg)->free_pages += nr;
@@ -382,7 +384,7 @@ static void span_add(struct ks_zone *z, struct ks_page *pg, size_t nr, uint8_t f
 static void span_del(struct ks_zone *z, struct ks_page *pg)
 {
 	size_t nr = pg->span_len;
-	unsigned p = (pg->flags & KS_PF_PURGED) != 0, b = span_bin(nr);
+	unsigned p = pg->span_dirty == 0, b = span_bin(nr);
 
 	KS_ASSERT(pg->kind == KS_PG_SPAN);
 	ks_list_del(&pg->lru);
@@ -391,10 +393,23 @@ static void span_del(struct ks_zone *z, struct ks_page *pg)
 	z->nr_spans--;
 	z->span_pages -= nr;
 	z->free_pages -= nr;
-	if (!p)
-		z->dirty_pages -= nr;
+	z->dirty_pages -= pg->span_dirty;
 	ks_page_section(pg)->free_pages -= nr;
 	pg->kind = KS_PG_NONE;
+}
+
+/* The dirty pages a piece of N pages of a span of LEN with DIRTY gets
+ * when it is cut: where they lie is not known, so a share, at least one
+ * (a piece may hold dirty pages still: counting none would never purge
+ * them). */
+static size_t dirty_share(size_t dirty, size_t len, size_t n)
+{
+	size_t d;
+
+	if (dirty == 0 || dirty == len)
+		return dirty ? n : 0;
+	d = dirty * n / len;
+	return d ? d : 1;
 }
 
 /* The free span that ends where page PFN of BASE's section begins, or
@@ -413,63 +428,76 @@ static struct ks_page *span_before(struct ks_page *base, size_t pfn)
 	return h->kind == KS_PG_SPAN && h->span_len == d + 1 ? h : NULL;
 }
 
-/* Put the free pages [PFN, END) of BASE's section on the lists: the
- * aligned max-order blocks among them as buddy blocks, the rest as spans. */
+/* Put the free pages [PFN, END) of BASE's section, DIRTY of them not
+ * purged, on the lists: the aligned max-order blocks among them as buddy
+ * blocks, the rest as spans. */
 static void span_place(struct ks_zone *z, struct ks_page *base, size_t pfn, size_t end,
-		       uint8_t flags, uint64_t stamp)
+		       size_t dirty, bool clean, uint64_t stamp)
 {
-	const size_t top = 1ul << KS_MAX_ORDER;
+	const size_t top = 1ul << KS_MAX_ORDER, len = end - pfn;
 	size_t a = (pfn + top - 1) & ~(top - 1);
 
 	if (a + top <= end) {
 		size_t last = end & ~(top - 1);
 		if (pfn < a)
-			span_add(z, base + pfn, a - pfn, flags, stamp);
+			span_add(z, base + pfn, a - pfn, dirty_share(dirty, len, a - pfn),
+				 clean, stamp);
 		for (; a < last; a += top)
-			area_add(z, base + a, KS_MAX_ORDER, flags, stamp);
+			area_add(z, base + a, KS_MAX_ORDER, (clean ? KS_PF_CLEAN : 0) |
+				 (dirty_share(dirty, len, top) ? 0 : KS_PF_PURGED), stamp);
 		pfn = last;
 	}
 	if (pfn < end)
-		span_add(z, base + pfn, end - pfn, flags, stamp);
+		span_add(z, base + pfn, end - pfn, dirty_share(dirty, len, end - pfn),
+			 clean, stamp);
 }
 
 /* Free the pages [PG, PG + NR) into the spans, merged with the spans
- * before and after them.  Caller holds z->lock. */
+ * before and after them; the merged span is as old as its newest dirty
+ * part.  Caller holds z->lock. */
 static void span_free_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
 			     uint8_t flags, uint64_t stamp)
 {
-	struct ks_page *base = (struct ks_page *)ks_section_base(pg), *h;
+	struct ks_page *base = (struct ks_page *)ks_section_base(pg), *h[2];
 	size_t pfn = ks_page_pfn(pg), end = pfn + nr;
+	size_t dirty = flags & KS_PF_PURGED ? 0 : nr;
+	uint64_t newest = dirty ? stamp : 0;
+	bool clean = flags & KS_PF_CLEAN;
 
 	KS_BUG_ON(pg->kind == KS_PG_BUDDY || pg->kind == KS_PG_SPAN ||
 		  pg->kind == KS_PG_RESERVED || pfn < KS_SECTION_RESERVED);
 	pg->kind = KS_PG_NONE;
-	if ((h = span_before(base, pfn)) != NULL) {
-		flags &= h->flags;
-		pfn = ks_page_pfn(h);
-		span_del(z, h);
+	h[0] = span_before(base, pfn);
+	h[1] = end < KS_SECTION_PAGES && base[end].kind == KS_PG_SPAN ? base + end : NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		if (!h[i])
+			continue;
+		clean = clean && (h[i]->flags & KS_PF_CLEAN);
+		if (h[i]->span_dirty) {
+			dirty += h[i]->span_dirty;
+			newest = h[i]->free_stamp > newest ? h[i]->free_stamp : newest;
+		}
+		if (i == 0)
+			pfn = ks_page_pfn(h[i]);
+		else
+			end += h[i]->span_len;
+		span_del(z, h[i]);
 	}
-	if (end < KS_SECTION_PAGES && base[end].kind == KS_PG_SPAN) {
-		h = base + end;
-		flags &= h->flags;
-		end += h->span_len;
-		span_del(z, h);
-	}
-	span_place(z, base, pfn, end, flags, stamp);
+	span_place(z, base, pfn, end, dirty, clean, newest ? newest : stamp);
 }
 
 /* Take the first NR pages of span PG; the rest stays a span.  The head's
  * flags say KS_PF_CLEAN if the span was.  Caller holds z->lock. */
 static struct ks_page *span_cut(struct ks_zone *z, struct ks_page *pg, size_t nr)
 {
-	size_t len = pg->span_len;
-	uint8_t flags = pg->flags;
+	size_t len = pg->span_len, dirty = pg->span_dirty;
+	bool clean = pg->flags & KS_PF_CLEAN;
 	uint64_t stamp = pg->free_stamp;
 
 	span_del(z, pg);
 	if (len > nr)
-		span_add(z, pg + nr, len - nr, flags, stamp);
-	pg->flags = flags & KS_PF_CLEAN;
+		span_add(z, pg + nr, len - nr, dirty_share(dirty, len, len - nr), clean, stamp);
+	pg->flags = clean ? KS_PF_CLEAN : 0;
 	return pg;
 }
 
@@ -502,8 +530,8 @@ static struct ks_page *span_steal(struct ks_zone *z, unsigned order)
 {
 	size_t n = 1ul << order, need = 2 * n - 1;   /* holds an aligned block */
 	struct ks_page *pg = NULL, *base;
-	size_t pfn, end, a;
-	uint8_t flags;
+	size_t pfn, end, a, len, dirty;
+	bool clean;
 	uint64_t stamp;
 
 	for (unsigned p = 0; p < 2 && !pg; p++)
@@ -512,17 +540,21 @@ static struct ks_page *span_steal(struct ks_zone *z, unsigned order)
 		return NULL;
 	base = pg - ks_page_pfn(pg);
 	pfn = ks_page_pfn(pg);
-	end = pfn + pg->span_len;
+	len = pg->span_len;
+	end = pfn + len;
 	a = (pfn + n - 1) & ~(n - 1);
-	flags = pg->flags;
+	dirty = pg->span_dirty;
+	clean = pg->flags & KS_PF_CLEAN;
 	stamp = pg->free_stamp;
 	span_del(z, pg);
 	if (pfn < a)
-		span_add(z, base + pfn, a - pfn, flags, stamp);
+		span_add(z, base + pfn, a - pfn, dirty_share(dirty, len, a - pfn), clean, stamp);
 	if (a + n < end)
-		span_add(z, base + a + n, end - a - n, flags, stamp);
+		span_add(z, base + a + n, end - a - n, dirty_share(dirty, len, end - a - n),
+			 clean, stamp);
 	/* the block goes on a buddy list for the caller to take */
-	area_add(z, base + a, order, flags, stamp);
+	area_add(z, base + a, order, (clean ? KS_PF_CLEAN : 0) |
+		 (dirty_share(dirty, len, n) ? 0 : KS_PF_PURGED), stamp);
 	return base + a;
 }
 
@@ -630,16 +662,33 @@ void ks__buddy_add_section(struct ks_zone *z, struct ks_section *sec)
 	ks_unlock(&z->lock);
 }
 
-/* Oldest dirty block freed at or before CUTOFF, from the tails of the free
- * lists (area_add puts fresh blocks at the heads), largest first; else the
- * oldest dirty span, with *ORDER KS_NR_ORDERS.  Caller holds z->lock. */
+/* The last non-empty list of residency P from list B down, or -1. */
+static int span_prev_bin(const struct ks_zone *z, unsigned p, int b)
+{
+	for (int w = b / 64; b >= 0 && w >= 0; w--) {
+		uint64_t m = z->span_bits[p][w];
+		if (w == b / 64 && b % 64 != 63)
+			m &= (1ull << (b % 64 + 1)) - 1;
+		if (m)
+			return w * 64 + 63 - __builtin_clzll(m);
+	}
+	return -1;
+}
+
+/* The largest dirty free block or span freed at or before CUTOFF (taking
+ * the tail of each list, its oldest: area_add and span_add put fresh ones
+ * at the heads); *ORDER is KS_NR_ORDERS for a span.  Large first: they
+ * are the least likely to be wanted again at once, and a purge of one is
+ * one system call for many pages.  Caller holds z->lock. */
 static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 				    unsigned *order)
 {
-	struct ks_page *best = NULL;
+	struct ks_page *block = NULL;
+	uint64_t oldest = UINT64_MAX;
+	int o, b;
 
-	for (int o = KS_MAX_ORDER; o >= 0; o--) {
-		for (unsigned t = 0; t < KS_NR_MT; t++) {
+	for (o = KS_MAX_ORDER; o >= 0 && !block; o--) {
+		for (unsigned t = 0; t < KS_NR_MT && !block; t++) {
 			struct ks_list *head = &z->free_area[t][o][0];
 			struct ks_page *pg;
 			if (ks_list_empty(head))
@@ -647,22 +696,25 @@ static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
 			pg = ks_list_entry(head->prev, struct ks_page, lru);
 			if (pg->free_stamp <= cutoff) {
 				*order = (unsigned)o;
-				return pg;
+				block = pg;
 			}
 		}
 	}
-	*order = KS_NR_ORDERS;
 	if (cutoff < z->span_oldest)       /* no dirty span is that old */
-		return NULL;
-	z->span_oldest = UINT64_MAX;
-	for (int b = span_next_bin(z, 0, 0); b >= 0; b = span_next_bin(z, 0, (unsigned)b + 1)) {
+		return block;
+	for (b = span_prev_bin(z, 0, KS_SPAN_BINS - 1); b >= 0; b = span_prev_bin(z, 0, b - 1)) {
 		struct ks_page *pg = ks_list_entry(z->spans[b][0].prev, struct ks_page, lru);
-		if (pg->free_stamp <= cutoff && (!best || pg->free_stamp < best->free_stamp))
-			best = pg;
-		if (pg->free_stamp < z->span_oldest)
-			z->span_oldest = pg->free_stamp;
+		if (pg->free_stamp < oldest)
+			oldest = pg->free_stamp;
+		if (pg->free_stamp > cutoff)
+			continue;
+		if (block && (1ul << *order) >= pg->span_len)
+			return block;
+		*order = KS_NR_ORDERS;
+		return pg;
 	}
-	return best;
+	z->span_oldest = oldest;           /* every list looked at */
+	return block;
 }
 
 /* After a purge, the descriptors of a free run's pages but the head's
@@ -686,7 +738,7 @@ static void purge_descriptors(struct ks_page *pg, size_t nr)
 
 static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool lazy)
 {
-	size_t purged = 0, done, nr;
+	size_t purged = 0, done, nr, dirty;
 	struct ks_page *pg;
 	unsigned order;
 
@@ -695,13 +747,15 @@ static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool l
 		uint64_t stamp = pg->free_stamp;
 		bool span = order == KS_NR_ORDERS;
 		nr = span ? pg->span_len : 1ul << order;
+		dirty = span ? pg->span_dirty : nr;
 		if (span)
 			span_del(z, pg);
 		else
 			area_del(z, pg, order);
 		ks_unlock(&z->lock);       /* madvise outside the lock */
 		done = ks__os_purge(ks_page_address(pg), nr << KS_PAGE_SHIFT, lazy);
-		purged += done;
+		/* a span's purged pages went back before: count the rest */
+		purged += span && done > (dirty << KS_PAGE_SHIFT) ? dirty << KS_PAGE_SHIFT : done;
 		if (!lazy)
 			purge_descriptors(pg, nr);
 		ks_lock(&z->lock);
@@ -789,7 +843,8 @@ static int check_spans(struct ks_zone *z, size_t *free_pages, size_t *dirty)
 			struct ks_page *base = pg - ks_page_pfn(pg);
 			size_t pfn = ks_page_pfn(pg), len = pg->span_len;
 			if (pg->kind != KS_PG_SPAN || !len || span_bin(len) != b ||
-			    !(pg->flags & KS_PF_PURGED) != !p || pfn < KS_SECTION_RESERVED ||
+			    !(pg->flags & KS_PF_PURGED) != !p || (pg->span_dirty == 0) != p ||
+			    pg->span_dirty > len || pfn < KS_SECTION_RESERVED ||
 			    pfn + len > KS_SECTION_PAGES || pg[len - 1].head_delta != len - 1)
 				broken++;
 			if (span_before(base, pfn) ||
@@ -800,8 +855,7 @@ static int check_spans(struct ks_zone *z, size_t *free_pages, size_t *dirty)
 					broken++;
 			n++;
 			pages += len;
-			if (!p)
-				*dirty += len;
+			*dirty += pg->span_dirty;
 		}
 	}
 	if (n != z->nr_spans || pages != z->span_pages)
