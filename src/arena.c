@@ -193,7 +193,6 @@ static void window_open(uintptr_t base)
 
 struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 {
-	struct ks_page *map;
 	struct ks_section *sec;
 	uintptr_t base, s;
 
@@ -208,11 +207,11 @@ struct ks_section *ks__arena_grow(unsigned zone, bool below_4g)
 		errno = ENOMEM;
 		return NULL;
 	}
-	map = (struct ks_page *)base;
-	for (size_t i = 0; i < KS_SECTION_RESERVED; i++) {
-		map[i].kind = KS_PG_RESERVED;
-		ks_list_init(&map[i].lru);
-	}
+	/* The reserved pages' own descriptors stay as mmap gave them: zero,
+	 * KS_PG_NONE, which free() and the page API refuse as they refuse
+	 * any page that heads no block, and which no merge takes for a free
+	 * buddy.  Marking them would make five descriptor pages resident in
+	 * every process, for nothing. */
 	sec = (struct ks_section *)(base + KS_SECTION_PAGES * sizeof(struct ks_page));
 	sec->base = base;
 	sec->zone = zone;

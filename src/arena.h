@@ -8,7 +8,8 @@
 enum ks_page_kind {
 	KS_PG_NONE = 0,   /* inside a free block, not its head */
 	KS_PG_BUDDY,      /* head of a free block on a free_area list */
-	KS_PG_RESERVED,   /* holds the section's descriptors or header */
+	KS_PG_RESERVED,   /* kslab's own (meta.c), or a hole never handed out;
+	                     the section's descriptors and header read NONE */
 	KS_PG_SLAB,       /* a page of a slab (head_delta leads to its head) */
 	KS_PG_PAGES,      /* page API block: head of ks_alloc_pages memory */
 	KS_PG_LARGE,      /* a large malloc block (kmalloc page path) */
