@@ -325,8 +325,11 @@ static void free_range_locked(struct ks_zone *z, struct ks_page *pg, size_t nr,
  * from the buddy lists for a large block becomes a span.  Spans age and
  * are purged as blocks are (purge_zone), and the slab fallback takes an
  * aligned block out of a span when no buddy block is left (span_steal).
- * Merging a purged span with a dirty one makes a dirty span, as the
- * buddy's merges do. */
+ * A span counts its pages not yet purged (span_dirty): a purged span
+ * merged with a dirty one counts only the dirty one's pages, and is as
+ * old as its newest dirty part, so that neither the dirty limit nor the
+ * decay takes pages given back already, or pages freed a moment ago, for
+ * old dirty memory.  A piece cut from a mixed span gets a share. */
 
 #define SPAN_TRIES 4               /* spans looked at in NR's own list */
 

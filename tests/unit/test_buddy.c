@@ -327,6 +327,45 @@ static void t_spans(void)
 	CHECK_EQ(ks__buddy_check(), 0);
 }
 
+/* When no buddy block of the order is left anywhere, a slab-type
+ * allocation takes an aligned block out of a span (span_steal). */
+static void t_span_steal(void)
+{
+	enum { HOLD = 4096 };
+	static struct ks_page *held[HOLD];
+	const unsigned order = KS_PAGEBLOCK_ORDER;
+	const size_t top = 1ul << KS_MAX_ORDER;
+	size_t n = 0;
+	ks_boot();
+	/* a page, then the 1023 pages to be the span, then a page in use
+	 * (taken here if it is free) or the section's end */
+	struct ks_page *blk = ks__pages_alloc_exact(0, top, 0, KS_PG_LARGE);
+	REQUIRE(blk != NULL);
+	bool guard = ks_page_pfn(blk) + top < KS_SECTION_PAGES &&
+		     ks__buddy_claim_range(blk + top, 1);
+	struct ks_page *pg;
+	while (n < HOLD && (pg = ks__pages_alloc(KS_GFP_NOWAIT, order)) != NULL)
+		held[n++] = pg;                 /* every block of the order */
+	REQUIRE(n < HOLD);
+	/* 1023 free pages between used ones: no whole max-order block, but
+	 * an aligned block of the order somewhere inside */
+	ks__buddy_free_range(blk + 1, top - 1, false);
+	CHECK_EQ(blk[1].kind, KS_PG_SPAN);
+	CHECK_EQ(ks__buddy_check(), 0);
+	struct ks_page *stolen = ks__pages_alloc(KS_GFP_NOWAIT, order);
+	REQUIRE(stolen != NULL);
+	CHECK(stolen > blk && stolen + (1ul << order) <= blk + top);
+	CHECK_EQ(ks_page_pfn(stolen) & ((1ul << order) - 1), 0);
+	CHECK_EQ(ks__buddy_check(), 0);
+	ks__pages_free(stolen, order);
+	while (n)
+		ks__pages_free(held[--n], order);
+	ks__buddy_free_range(blk, 1, false);
+	if (guard)
+		ks__buddy_free_range(blk + top, 1, false);
+	CHECK_EQ(ks__buddy_check(), 0);
+}
+
 static void t_dma32(void)
 {
 	ks_boot();
@@ -619,6 +658,7 @@ static const struct harness_case cases[] = {
 	{ "split_and_merge", t_split_and_merge },
 	{ "exact", t_exact },
 	{ "spans", t_spans },
+	{ "span_steal", t_span_steal },
 	{ "batch", t_batch },
 	{ "dma32", t_dma32 },
 	{ "zeroed_and_purge", t_zeroed_and_purge },
