@@ -536,4 +536,13 @@ void ks__buddyinfo(int fd)
 			len += ks__snprintf(line + len, sizeof(line) - (size_t)len, " %6zu", n[o]);
 		ks__dprintf(fd, "%s\n", line);
 	}
+	for (unsigned z = 0; z < KS_NR_ZONES; z++) {   /* the large blocks' free runs */
+		size_t nr, pages;
+		ks_lock(&ks__zones[z].lock);
+		nr = ks__zones[z].nr_spans;
+		pages = ks__zones[z].span_pages;
+		ks_unlock(&ks__zones[z].lock);
+		ks__dprintf(fd, "  spans     zone %-7s %6zu spans of %zu pages\n",
+			    ks__zones[z].name, nr, pages);
+	}
 }
