@@ -872,6 +872,42 @@ static void t_stats(void)
 	CHECK_CONSISTENT("stats");
 }
 
+/* Page-path blocks are counted by the thread that allocates or frees them:
+ * a block made in one thread and freed in another, and a thread that
+ * exits holding the count of blocks it made, still add up. */
+static void *large_maker(void *arg)
+{
+	void **out = arg;
+	out[0] = ks_kmalloc(300000, KS_GFP_KERNEL);        /* 74 pages */
+	out[1] = ks_kmalloc(200000, KS_GFP_KERNEL);        /* 49 pages */
+	return NULL;
+}
+
+static void t_stats_large(void)
+{
+	struct ks_stats a, b, c;
+	void *blk[2] = { NULL, NULL };
+	pthread_t th;
+
+	CHECK_EQ(ks_stats_get(&a), 0);
+	REQUIRE(pthread_create(&th, NULL, large_maker, blk) == 0);
+	pthread_join(th, NULL);                  /* gone, its counts kept */
+	REQUIRE(blk[0] != NULL && blk[1] != NULL);
+	CHECK_EQ(ks_stats_get(&b), 0);
+	CHECK_EQ(b.large_count, a.large_count + 2);
+	CHECK_EQ(b.large_bytes, a.large_bytes + (74 + 49) * 4096ul);
+	ks_kfree(blk[0]);                        /* freed here */
+	blk[1] = ks_krealloc(blk[1], 250000, KS_GFP_KERNEL);   /* 62 pages */
+	REQUIRE(blk[1] != NULL);
+	CHECK_EQ(ks_stats_get(&c), 0);
+	CHECK_EQ(c.large_count, a.large_count + 1);
+	CHECK_EQ(c.large_bytes, a.large_bytes + 62 * 4096ul);
+	ks_kfree(blk[1]);
+	CHECK_EQ(ks_stats_get(&c), 0);
+	CHECK_EQ(c.large_count, a.large_count);
+	CHECK_EQ(c.large_bytes, a.large_bytes);
+}
+
 static void t_slabinfo(void)
 {
 	static char buf[1 << 18];
@@ -1139,6 +1175,7 @@ static const struct harness_case cases[] = {
 	{ "krealloc", t_krealloc },
 	{ "vmalloc", t_vmalloc },
 	{ "stats", t_stats },
+	{ "stats_large", t_stats_large },
 	{ "slabinfo", t_slabinfo },
 	{ "mixed_interfaces", t_mixed_interfaces },
 };
