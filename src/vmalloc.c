@@ -54,18 +54,18 @@
  * The list is bounded.  It holds KS_VM_LAZY_SLOTS areas and 64 MiB plus
  * half the live vmalloc bytes (a quarter left a loop over a few dozen
  * blocks of 5-25 MiB unmapping 80 areas a run and faulting their pages in
- * afresh: 1.6x the time, as much as glibc's), but only 8 MiB while the program has
- * made fewer than KS_VM_HOT_ALLOCS large allocations in the last two
- * decay periods: sqlite frees a few big blocks once, and keeping them cost
- * it 14 MiB of peak RSS for nothing.  It holds no area of KS_THP_MIN or
- * more, which glibc would not keep either: a block that big is seldom
- * allocated in a loop, and keeping the previous table of a growing hash
- * while the program fills the next one only adds to its peak.  An area
- * stays for decay_ms at most: every vmalloc call and the malloc tick unmap
- * the ones past their time, and malloc_trim unmaps them all.  A block
- * that must read as zero (calloc) and comes from the list is cleared with
- * memset, which costs less than the fault and the kernel's clearing of a
- * fresh page.
+ * afresh: 1.6x the time, as much as glibc's), but only 8 MiB while the
+ * program has made fewer than KS_VM_HOT_ALLOCS large allocations in the
+ * last two decay periods: sqlite frees a few big blocks once, and keeping
+ * them cost it 14 MiB of peak RSS for nothing.  It holds no area of
+ * KS_THP_MIN or more, which glibc would not keep either: a block that big
+ * is seldom allocated in a loop, and keeping the previous table of a
+ * growing hash while the program fills the next one only adds to its
+ * peak.  An area stays for decay_ms at most: every vmalloc call and the
+ * malloc tick unmap the ones past their time, and malloc_trim unmaps them
+ * all.  A block that must read as zero (calloc) and comes from the list is
+ * cleared with memset, which costs less than the fault and the kernel's
+ * clearing of a fresh page.
  *
  * Blocks from the page path.  A page-path block (up to 4 MiB, pages of a
  * section) that realloc grows past the page path becomes a block of this
