@@ -678,13 +678,14 @@ static int span_prev_bin(const struct ks_zone *z, unsigned p, int b)
 	return -1;
 }
 
-/* The largest dirty free block or span freed at or before CUTOFF (taking
- * the tail of each list, its oldest: area_add and span_add put fresh ones
- * at the heads); *ORDER is KS_NR_ORDERS for a span.  Large first: they
- * are the least likely to be wanted again at once, and a purge of one is
- * one system call for many pages.  Caller holds z->lock. */
-static struct ks_page *oldest_dirty(struct ks_zone *z, uint64_t cutoff,
-				    unsigned *order)
+/* What to purge next: the largest dirty free block or span freed at or
+ * before CUTOFF (taking the tail of each list, its oldest: area_add and
+ * span_add put fresh ones at the heads); *ORDER is KS_NR_ORDERS for a
+ * span.  Large first: they are the least likely to be wanted again at
+ * once, and a purge of one is one system call for many pages.  Caller
+ * holds z->lock. */
+static struct ks_page *purge_candidate(struct ks_zone *z, uint64_t cutoff,
+				       unsigned *order)
 {
 	struct ks_page *block = NULL;
 	uint64_t oldest = UINT64_MAX;
@@ -746,7 +747,7 @@ static size_t purge_zone(struct ks_zone *z, uint64_t cutoff, size_t keep, bool l
 	unsigned order;
 
 	ks_lock(&z->lock);
-	while (z->dirty_pages > keep && (pg = oldest_dirty(z, cutoff, &order))) {
+	while (z->dirty_pages > keep && (pg = purge_candidate(z, cutoff, &order))) {
 		uint64_t stamp = pg->free_stamp;
 		bool span = order == KS_NR_ORDERS;
 		nr = span ? pg->span_len : 1ul << order;
