@@ -20,8 +20,9 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s fuzz >"$probe/build.log" 2>&1 ||
 
 if [[ ${CI:-} == true ]]; then secs=${FUZZ_SECONDS:-60}; else secs=${FUZZ_SECONDS:-10}; fi
 mkdir -p "$probe/corpus" "$probe/crash"
-# new inputs go to the scratch corpus; the seeds are read only
-./tests/fuzz/fuzz_ops -max_total_time="$secs" -timeout=60 -rss_limit_mb=4096 \
+# new inputs go to the scratch corpus; the seeds are read only; verbose
+# makes a failed ks_check name the layer whose invariants broke
+KSLAB_OPTIONS=${KSLAB_OPTIONS:+$KSLAB_OPTIONS,}verbose ./tests/fuzz/fuzz_ops -max_total_time="$secs" -timeout=60 -rss_limit_mb=4096 \
 	-max_len=8192 -print_final_stats=1 -artifact_prefix="$probe/crash/" \
 	"$probe/corpus" "$srcdir/tests/fuzz/corpus" >"$probe/fuzz.log" 2>&1
 rc=$?
