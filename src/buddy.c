@@ -595,15 +595,16 @@ struct ks_page *ks__buddy_alloc(struct ks_zone *z, unsigned order, unsigned mt,
 	uint8_t flags;
 
 	ks_lock(&z->lock);
-	if (unaligned && keep > 1)
-		pg = exact_locked(z, keep, order, mt);
-	if (pg) {
-		ks_unlock(&z->lock);
-		pg->order = (uint8_t)order;
-		pg->head_delta = 0;
-		return pg;
+	if (unaligned && keep > 1) {    /* own blocks looked at there too */
+		if ((pg = exact_locked(z, keep, order, mt)) != NULL) {
+			ks_unlock(&z->lock);
+			pg->order = (uint8_t)order;
+			pg->head_delta = 0;
+			return pg;
+		}
+	} else {
+		pg = own_block(z, order, mt, 0, 1, &o);
 	}
-	pg = own_block(z, order, mt, 0, 1, &o);
 	if (!pg)
 		pg = fallback_block(z, order, mt, &o);
 	if (!pg) {

@@ -191,7 +191,8 @@ static void dirty_limit(void)
 		__atomic_store_n(&used_high, used, __ATOMIC_RELAXED);
 	if (dirty <= limit || __atomic_exchange_n(&purging, 1, __ATOMIC_ACQUIRE))
 		return;
-	shrunk = used < used_high - used_high / 4 || (dirty > 2 * limit && dirty > 2 * used);
+	shrunk = used < used_high - used_high / 4 ||
+		 (dirty > 2 * limit && dirty > 2 * used);
 	cutoff = shrunk ? UINT64_MAX : ks__clock_ms() - ks__opt.decay_ms / 4;
 	ks__buddy_purge(cutoff, limit / 4 * 3, ks__opt.purge_lazy);
 	__atomic_store_n(&used_high, used, __ATOMIC_RELAXED);
